@@ -1,0 +1,7 @@
+export * from './scope';
+export * from './secret';
+export * from './basic-auth';
+export * from './params';
+export * from './redirect-uri';
+export * from './pkce';
+export * from './token-hash';

@@ -1,0 +1,173 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
+import { QueryFailedError, Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { conflict, notFound } from '../../common/admin/admin.exception';
+import { ChangeFeed } from '../../common/cache/change-feed.service';
+import type { InstanceRecord } from '../../common/tenant/tenant';
+import { KeysService } from '../keys/keys.service';
+import type { InstanceCreateDto, InstanceUpdateDto, WebSiteDto } from './dto/instance.dto';
+import { InstanceHostEntity } from './instance-host.entity';
+import { InstanceEntity } from './instance.entity';
+import { DEFAULT_INSTANCE_SETTINGS, SETTING_NAMES, type InstanceSettings, type WebSite } from './instance.types';
+
+/** Unknown hosts are remembered briefly too, so a flood of them costs no database reads. */
+const NEGATIVE_TTL_MS = 5_000;
+
+@Injectable()
+export class InstancesService implements OnModuleInit {
+  private readonly byHost: LRUCache<string, InstanceRecord | false>;
+
+  constructor(
+    @InjectRepository(InstanceEntity) private readonly instances: Repository<InstanceEntity>,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly keys: KeysService,
+    private readonly changes: ChangeFeed,
+  ) {
+    this.byHost = new LRUCache({ max: 50_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
+  }
+
+  onModuleInit(): void {
+    this.changes.subscribe((c) => {
+      if (c.topic === 'instance') this.byHost.clear();
+    });
+  }
+
+  /** The instance served at `host` (lower-case, no port), or null. Cached. */
+  async findByHost(host: string): Promise<InstanceRecord | null> {
+    const cached = this.byHost.get(host);
+    if (cached !== undefined) return cached || null;
+    const row = await this.instances
+      .createQueryBuilder('i')
+      .innerJoin(InstanceHostEntity, 'h', 'h.instance_id = i.id')
+      .leftJoinAndSelect('i.hosts', 'all_hosts')
+      .where('h.host = :host', { host })
+      .getOne();
+    const record = row ? toRecord(row) : null;
+    this.byHost.set(host, record ?? false, record ? undefined : { ttl: NEGATIVE_TTL_MS });
+    return record;
+  }
+
+  async list(): Promise<InstanceRecord[]> {
+    const rows = await this.instances.find({ relations: { hosts: true }, order: { name: 'ASC' } });
+    return rows.map(toRecord);
+  }
+
+  async getByName(name: string): Promise<InstanceRecord> {
+    const row = await this.instances
+      .createQueryBuilder('i')
+      .leftJoinAndSelect('i.hosts', 'h')
+      .where('lower(i.name) = lower(:name)', { name })
+      .getOne();
+    if (!row) throw notFound(`instance '${name}'`);
+    return toRecord(row);
+  }
+
+  async create(dto: InstanceCreateDto): Promise<InstanceRecord> {
+    const hosts = normalizeHosts(dto.Hosts);
+    const id = await this.writing(async () =>
+      this.instances.manager.transaction(async (tx) => {
+        if (await tx.createQueryBuilder(InstanceEntity, 'i').where('lower(i.name) = lower(:n)', { n: dto.Name }).getExists()) {
+          throw conflict(`an instance named '${dto.Name}' already exists`);
+        }
+        await assertHostsFree(tx.getRepository(InstanceHostEntity), hosts, null);
+        const saved = await tx.save(
+          tx.create(InstanceEntity, {
+            name: dto.Name,
+            type: dto.Type ?? 'Instance',
+            database: dto.Database,
+            webSites: toWebSites(dto.WebSites ?? []),
+            erpNetIdSignInEnabled: dto.ErpNetIdSignInEnabled ?? false,
+            settings: pickSettings(dto),
+          }),
+        );
+        await tx.save(hosts.map((host, position) => tx.create(InstanceHostEntity, { host, position, instanceId: saved.id })));
+        await this.keys.createInitialKey(tx, saved.id);
+        return saved.id;
+      }),
+    );
+    await this.changes.publish({ topic: 'instance', instanceId: id });
+    return this.getByName(dto.Name);
+  }
+
+  async update(name: string, dto: InstanceUpdateDto): Promise<InstanceRecord> {
+    const current = await this.getByName(name);
+    await this.writing(() =>
+      this.instances.manager.transaction(async (tx) => {
+        const row = await tx.findOneOrFail(InstanceEntity, { where: { id: current.id } });
+        if (dto.Database !== undefined) row.database = dto.Database;
+        if (dto.Type !== undefined) row.type = dto.Type;
+        if (dto.WebSites !== undefined) row.webSites = toWebSites(dto.WebSites);
+        if (dto.ErpNetIdSignInEnabled !== undefined) row.erpNetIdSignInEnabled = dto.ErpNetIdSignInEnabled;
+        row.settings = { ...row.settings, ...pickSettings(dto) };
+        await tx.save(row);
+        if (dto.Hosts) {
+          const hosts = normalizeHosts(dto.Hosts);
+          const hostRepo = tx.getRepository(InstanceHostEntity);
+          await assertHostsFree(hostRepo, hosts, current.id);
+          await hostRepo.delete({ instanceId: current.id });
+          await hostRepo.save(hosts.map((host, position) => hostRepo.create({ host, position, instanceId: current.id })));
+        }
+      }),
+    );
+    await this.changes.publish({ topic: 'instance', instanceId: current.id });
+    return this.getByName(current.name);
+  }
+
+  async remove(name: string): Promise<void> {
+    const current = await this.getByName(name);
+    await this.instances.delete({ id: current.id });
+    await this.changes.publish({ topic: 'instance', instanceId: current.id });
+  }
+
+  /** Two admins racing on the same name or host: the unique index decides, and the loser gets 409. */
+  private async writing<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
+        throw conflict('an instance with this name or host already exists');
+      }
+      throw e;
+    }
+  }
+}
+
+function toWebSites(dtos: WebSiteDto[]): WebSite[] {
+  return dtos.map((w) => ({
+    Type: w.Type,
+    Status: w.Status ?? 'Working',
+    Url: w.Url,
+    ...(w.AdditionalProperties ? { AdditionalProperties: w.AdditionalProperties } : {}),
+  }));
+}
+
+function normalizeHosts(hosts: string[]): string[] {
+  return [...new Set(hosts.map((h) => h.toLowerCase()))];
+}
+
+async function assertHostsFree(repo: Repository<InstanceHostEntity>, hosts: string[], ownerId: string | null): Promise<void> {
+  const taken = await repo.createQueryBuilder('h').where('h.host IN (:...hosts)', { hosts }).getMany();
+  const others = taken.filter((h) => h.instanceId !== ownerId);
+  if (others.length) throw conflict(`host already served by another instance: ${others.map((h) => h.host).join(', ')}`);
+}
+
+function pickSettings(dto: Partial<InstanceSettings>): Partial<InstanceSettings> {
+  const out: Partial<InstanceSettings> = {};
+  for (const name of SETTING_NAMES) if (dto[name] !== undefined) out[name] = dto[name];
+  return out;
+}
+
+export function toRecord(row: InstanceEntity): InstanceRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    database: row.database,
+    hosts: (row.hosts ?? []).sort((a, b) => a.position - b.position).map((h) => h.host),
+    webSites: row.webSites,
+    erpNetIdSignInEnabled: row.erpNetIdSignInEnabled,
+    settings: { ...DEFAULT_INSTANCE_SETTINGS, ...row.settings },
+  };
+}

@@ -1,0 +1,155 @@
+import { generateKeyPair, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
+import { exportJWK, type JWK } from 'jose';
+import { EntityManager, Repository } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ChangeFeed } from '../../common/cache/change-feed.service';
+import { Clock } from '../../common/crypto/clock';
+import { randomHexId } from '../../common/crypto/random';
+import type { InstanceRecord } from '../../common/tenant/tenant';
+import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
+import { isPublished, keyState, nextTransition, pickSigningKey, rotationPlan, type KeyState } from './key-state';
+import { SigningKeyEntity } from './signing-key.entity';
+
+const generateRsa = promisify(generateKeyPair);
+/** Verifiers may be a little ahead or behind: keep retired keys published this much longer. */
+const CLOCK_SKEW_MS = 60_000;
+
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export interface KeyView {
+  entity: SigningKeyEntity;
+  state: KeyState;
+}
+
+interface InstanceKeys {
+  entities: SigningKeyEntity[];
+  /** Decrypted once per process, on first use. */
+  privateKeys: Map<string, KeyObject>;
+  jwksJson?: string;
+  /** When the rows are read again (the safety net behind change notifications). */
+  reloadAt: number;
+  /** When a key next changes state; the derived values are rebuilt then. */
+  derivedUntil: number;
+}
+
+@Injectable()
+export class KeysService implements OnModuleInit {
+  private readonly cache = new LRUCache<string, InstanceKeys>({ max: 20_000 });
+
+  constructor(
+    @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly changes: ChangeFeed,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.changes.subscribe((c) => {
+      if (c.instanceId === '*') this.cache.clear();
+      else if (c.topic === 'keys' || c.topic === 'instance') this.cache.delete(c.instanceId);
+    });
+  }
+
+  /** Creates an instance's first key, active at once, inside the instance's creating transaction. */
+  async createInitialKey(manager: EntityManager, instanceId: string): Promise<void> {
+    await manager.save(await this.newKey(instanceId, this.clock.now()));
+  }
+
+  /** Announces a new key now; it signs after the propagation delay, and the keys it replaces retire then. */
+  async rotate(instance: InstanceRecord): Promise<KeyView[]> {
+    const now = this.clock.now();
+    const maxLifetimeMs = Math.max(instance.settings.AccessTokenLifetime, instance.settings.IdentityTokenLifetime) * 1000 + CLOCK_SKEW_MS;
+    const plan = rotationPlan(now, this.config.keyPropagationDelaySeconds * 1000, maxLifetimeMs);
+    const fresh = await this.newKey(instance.id, plan.newKey.activatesAt);
+    await this.keys.manager.transaction(async (tx) => {
+      const current = await tx.find(SigningKeyEntity, { where: { instanceId: instance.id }, lock: { mode: 'pessimistic_write' } });
+      for (const key of current) {
+        const state = keyState(key, now);
+        if (state === 'Active' || state === 'Pending') {
+          key.retiresAt = plan.replaced.retiresAt;
+          key.expiresAt = plan.replaced.expiresAt;
+          await tx.save(key);
+        }
+      }
+      await tx.save(fresh);
+    });
+    await this.changes.publish({ topic: 'keys', instanceId: instance.id });
+    return this.list(instance.id);
+  }
+
+  async list(instanceId: string): Promise<KeyView[]> {
+    const now = this.clock.now();
+    const entities = await this.keys.find({ where: { instanceId }, order: { createdAt: 'DESC' } });
+    return entities.map((entity) => ({ entity, state: keyState(entity, now) }));
+  }
+
+  /** The key that signs now. */
+  async signingKey(instanceId: string): Promise<SigningKey> {
+    const keys = await this.load(instanceId);
+    const entity = pickSigningKey(keys.entities, this.clock.now());
+    if (!entity) throw new Error(`instance ${instanceId} has no active signing key`);
+    let privateKey = keys.privateKeys.get(entity.kid);
+    if (!privateKey) {
+      const der = decryptPrivateKey(entity.privateKeyEncrypted, this.config.keyEncryptionKey, entity.kid);
+      privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      keys.privateKeys.set(entity.kid, privateKey);
+    }
+    return { kid: entity.kid, privateKey };
+  }
+
+  /** The published public keys, as JSON text built once per key change. */
+  async jwksJson(instanceId: string): Promise<string> {
+    const keys = await this.load(instanceId);
+    if (!keys.jwksJson) {
+      const now = this.clock.now();
+      keys.jwksJson = JSON.stringify({ keys: keys.entities.filter((k) => isPublished(k, now)).map((k) => k.publicJwk) });
+    }
+    return keys.jwksJson;
+  }
+
+  /** The published public key with this kid, for verifying our own tokens. */
+  async publicKey(instanceId: string, kid: string): Promise<KeyObject | undefined> {
+    const keys = await this.load(instanceId);
+    const entity = keys.entities.find((k) => k.kid === kid && isPublished(k, this.clock.now()));
+    return entity ? createPublicKey({ key: entity.publicJwk as never, format: 'jwk' }) : undefined;
+  }
+
+  private async load(instanceId: string): Promise<InstanceKeys> {
+    const now = this.clock.now();
+    let entry = this.cache.get(instanceId);
+    if (!entry || now.getTime() >= entry.reloadAt) {
+      const entities = await this.keys.find({ where: { instanceId } });
+      entry = { entities, privateKeys: entry?.privateKeys ?? new Map(), reloadAt: now.getTime() + this.config.cacheTtlSeconds * 1000, derivedUntil: 0 };
+      this.cache.set(instanceId, entry);
+    }
+    // A key changing state (pending -> active -> retired -> expired) needs only the derived JSON rebuilt.
+    if (now.getTime() >= entry.derivedUntil) {
+      entry.jwksJson = undefined;
+      entry.derivedUntil = nextTransition(entry.entities, now)?.getTime() ?? Infinity;
+    }
+    return entry;
+  }
+
+  private async newKey(instanceId: string, activatesAt: Date): Promise<SigningKeyEntity> {
+    const { publicKey, privateKey } = await generateRsa('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+    const kid = randomHexId(16);
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256' };
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    return this.keys.create({
+      instanceId,
+      kid,
+      publicJwk: { kty: jwk.kty, use: jwk.use, alg: jwk.alg, kid: jwk.kid, n: jwk.n, e: jwk.e },
+      privateKeyEncrypted: encryptPrivateKey(der, this.config.keyEncryptionKey, kid),
+      activatesAt,
+      retiresAt: null,
+      expiresAt: null,
+    });
+  }
+}

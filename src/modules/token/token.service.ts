@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { duplicatedParameters, stringParam, type RawParams } from '@app/oauth-core';
+import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../common/oauth/errors';
+import type { Tenant } from '../../common/tenant/tenant';
+import { ClientAuthenticator } from './client-auth';
+import { GRANTS, type Grant, type TokenResponse } from './token.types';
+
+/** The token endpoint's flow: parameters -> client authentication -> the grant's handler. */
+@Injectable()
+export class TokenService {
+  private readonly grants: ReadonlyMap<string, Grant>;
+
+  constructor(
+    @Inject(GRANTS) grants: Grant[],
+    private readonly clients: ClientAuthenticator,
+  ) {
+    this.grants = new Map(grants.map((g) => [g.grantType, g]));
+  }
+
+  get grantTypes(): string[] {
+    return [...this.grants.keys()];
+  }
+
+  async exchange(tenant: Tenant, params: RawParams, authorization: string | undefined): Promise<TokenResponse> {
+    const repeated = duplicatedParameters(params);
+    if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+    const grantType = stringParam(params, 'grant_type');
+    if (!grantType) throw new InvalidRequest('missing required parameter(s) grant_type');
+    const grant = this.grants.get(grantType);
+    if (!grant) throw new UnsupportedGrantType(`unsupported grant_type '${grantType.slice(0, 100)}'`);
+    const { client } = await this.clients.authenticate(tenant, params, authorization, { allowPublic: grant.allowsPublicClients });
+    if (client.clientType === 'Public' && !grant.allowsPublicClients) {
+      throw new UnauthorizedClient(`a Public application cannot use grant_type ${grantType}`);
+    }
+    return grant.handle({ tenant, client, params });
+  }
+}

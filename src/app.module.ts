@@ -4,12 +4,18 @@ import type { AppConfig } from './config/app-config';
 import { CoreModule } from './core.module';
 import type { DatabaseEndpoint } from './database/data-source-options';
 import { OAuthExceptionFilter } from './common/oauth/oauth-exception.filter';
+import { AuthorizeModule } from './modules/authorize/authorize.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { DiscoveryModule } from './modules/discovery/discovery.module';
 import { HealthController } from './modules/health/health.controller';
 import { InstancesModule } from './modules/instances/instances.module';
+import { IntrospectionModule } from './modules/introspection/introspection.module';
+import { ReferenceTokensModule } from './modules/reference-tokens/reference-tokens.module';
+import { RevocationModule } from './modules/revocation/revocation.module';
+import { SessionModule } from './modules/session/session.module';
 import { TokenModule } from './modules/token/token.module';
 import { TrustedApplicationsModule } from './modules/trusted-applications/trusted-applications.module';
+import { UserinfoModule } from './modules/userinfo/userinfo.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({})
@@ -23,6 +29,12 @@ export class AppModule {
         UsersModule,
         TrustedApplicationsModule,
         TokenModule,
+        AuthorizeModule,
+        SessionModule,
+        UserinfoModule,
+        ReferenceTokensModule,
+        IntrospectionModule,
+        RevocationModule,
         DiscoveryModule,
         DemoModule,
       ],

@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { ChangeFeed } from './common/cache/change-feed.service';
 import { Clock } from './common/crypto/clock';
+import { ViewRenderer } from './common/http/views';
 import { DATABASE_ENDPOINT } from './database/database.tokens';
 import { dataSourceOptions, type DatabaseEndpoint } from './database/data-source-options';
 import { ENTITIES } from './database/entities';
@@ -28,8 +29,8 @@ export class CoreModule {
         }),
         repositories,
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: DATABASE_ENDPOINT, useValue: endpoint }, Clock, ChangeFeed],
-      exports: [APP_CONFIG, DATABASE_ENDPOINT, Clock, ChangeFeed, repositories],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: DATABASE_ENDPOINT, useValue: endpoint }, Clock, ChangeFeed, ViewRenderer],
+      exports: [APP_CONFIG, DATABASE_ENDPOINT, Clock, ChangeFeed, ViewRenderer, repositories],
     };
   }
 }

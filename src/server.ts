@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { resolveTenantHook } from './common/tenant/resolve-tenant.hook';
+import { deriveSecret } from './common/crypto/derived-secret';
 import type { DatabaseEndpoint } from './database/data-source-options';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres';
 import { AdminKeyService } from './modules/admin-auth/admin-key.service';
@@ -57,6 +59,8 @@ export async function createServer(config: AppConfig): Promise<Server> {
     await embedded?.stop();
     throw e;
   }
+  // Cookies are signed with a key derived from KEY_ENCRYPTION_KEY, the same on every node.
+  await app.register(fastifyCookie as never, { secret: deriveSecret(config.keyEncryptionKey, 'cookies').toString('base64') });
   app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService)));
   app.enableShutdownHooks();
   await app.init();

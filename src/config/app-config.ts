@@ -34,7 +34,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`);
     throw new InvalidConfiguration(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
-  const dataDir = dto.DATA_DIR === ':memory:' ? ':memory:' : resolve(dto.DATA_DIR ?? './data');
+  const dataDir = dto.DATA_DIR === ':memory:' ? ':memory:' : resolve(dto.DATA_DIR || './data');
   const kek = resolveKeyEncryptionKey(dto.KEY_ENCRYPTION_KEY, dataDir);
   return {
     port: dto.PORT ?? 3000,

@@ -1,7 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+// Decimal digits only: Number() would also read ' ' as 0, '0x50' as 80 and '1e3' as 1000.
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1' ? true : value === false || value === 'false' || value === '0' ? false : value;
 

@@ -37,7 +37,7 @@ export async function createApplication(ts: TestServer, instance: InstanceFixtur
     .http()
     .post(`/admin/v1/instances/${instance.name}/trusted-applications`)
     .set(auth)
-    .send({ Name: 'Test application', ApplicationUri: clientId, ApplicationSecretHash: hashSecret(clientSecret), ...body, ApplicationUri: clientId });
+    .send({ Name: 'Test application', ApplicationSecretHash: hashSecret(clientSecret), ...body, ApplicationUri: clientId });
   if (res.status !== 201) throw new Error(`createApplication: ${res.status} ${JSON.stringify(res.body)}`);
   return { clientId, clientSecret, body: res.body };
 }

@@ -2,6 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminException, adminErrorStatus } from '../admin/admin.exception';
 import { isDatabaseUnavailable } from '../database-errors';
+import { AuthorizationError } from '../../modules/authorize/authorization.error';
+import { ViewRenderer } from '../http/views';
+import { handleAuthorizationError } from './authorization-error.handler';
 import { OAuthError } from './errors';
 
 interface ErrorBody {
@@ -19,10 +22,13 @@ interface ErrorBody {
 export class OAuthExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly views: ViewRenderer) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
+    if (exception instanceof AuthorizationError) return handleAuthorizationError(exception, request, reply, this.views);
     const { status, body, wwwAuthenticate } = this.toResponse(exception, request);
     if (wwwAuthenticate) reply.header('WWW-Authenticate', wwwAuthenticate);
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');

@@ -3,11 +3,12 @@ import { LRUCache } from 'lru-cache';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
 import type { Tenant } from '../../common/tenant/tenant';
 import { KeysService } from '../keys/keys.service';
+import { IDENTITY_SCOPES } from '../tokens/user-claims';
 import { TokenService } from '../token/token.service';
 import { openidConfiguration } from './openid-configuration';
 
 /** Protocol scopes the server understands, before any instance-specific API scope. */
-const PROTOCOL_SCOPES: string[] = [];
+const PROTOCOL_SCOPES: string[] = [...IDENTITY_SCOPES];
 
 @Injectable()
 export class DiscoveryService implements OnModuleInit {

@@ -1,11 +1,15 @@
 import type { Provider } from '@nestjs/common';
 import { GRANTS } from '../token.types';
+import { AuthorizationCodeGrant } from './authorization-code.grant';
 import { ClientCredentialsGrant } from './client-credentials.grant';
+import { RefreshTokenGrant } from './refresh-token.grant';
+import { UserGrantIssuer } from './user-grant-issuer';
 
 /** Every grant type the token endpoint serves; TokenService looks them up by grant_type. */
-const GRANT_CLASSES = [ClientCredentialsGrant];
+const GRANT_CLASSES = [AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant];
 
 export const GRANTS_PROVIDERS: Provider[] = [
+  UserGrantIssuer,
   ...GRANT_CLASSES,
   { provide: GRANTS, useFactory: (...grants: unknown[]) => grants, inject: GRANT_CLASSES },
 ];

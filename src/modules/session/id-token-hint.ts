@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { compactVerify, decodeProtectedHeader } from 'jose';
+import type { Tenant } from '../../common/tenant/tenant';
+import { KeysService } from '../keys/keys.service';
+
+export interface IdTokenHint {
+  clientId: string;
+  sub: string;
+  sid?: string;
+}
+
+/**
+ * Validates an id_token_hint (OIDC RP-Initiated Logout §2): signed by one of this instance's keys
+ * with RS256, issued by this instance. An expired hint is still a valid hint, so exp is not checked.
+ */
+@Injectable()
+export class IdTokenHintVerifier {
+  constructor(private readonly keys: KeysService) {}
+
+  async verify(tenant: Tenant, token: string): Promise<IdTokenHint | null> {
+    try {
+      const header = decodeProtectedHeader(token);
+      if (header.alg !== 'RS256' || typeof header.kid !== 'string' || (header.typ && header.typ !== 'JWT')) return null;
+      const key = await this.keys.publicKey(tenant.id, header.kid);
+      if (!key) return null;
+      const { payload } = await compactVerify(token, key, { algorithms: ['RS256'] });
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+      const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+      if (claims.iss !== tenant.issuer || typeof aud !== 'string' || typeof claims.sub !== 'string') return null;
+      return { clientId: aud, sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { stringParam } from '@app/oauth-core';
+import { ViewRenderer } from '../../common/http/views';
+import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
+import type { Tenant } from '../../common/tenant/tenant';
+import { AuthorizeService, type PendingAuthorization } from '../authorize/authorize.service';
+import type { ValidatedAuthorizeRequest } from '../authorize/authorize.types';
+import { canSignIn, signInRefusal } from '../users/sign-in-policy';
+import { UsersService } from '../users/users.service';
+import { csrfToken, csrfValid } from './csrf';
+import { messages, pickLang, type Lang, type Messages } from './i18n';
+import { readSignedCookie, SESSION_COOKIE, setSessionCookie } from './session-cookie';
+import { SessionsService } from './sessions.service';
+
+interface LoginForm {
+  username?: string;
+  error?: keyof Messages;
+  status?: number;
+}
+
+/** The sign-in page: username or email and password; on success it completes the pending authorization. */
+@Controller('id/account')
+export class LoginController {
+  constructor(
+    private readonly authorize: AuthorizeService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly views: ViewRenderer,
+  ) {}
+
+  @Get('login')
+  async page(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const sealed = stringParam(query, 'request');
+    const pending = this.authorize.openPending(sealed);
+    if (sealed && !pending) return this.expired(tenant, req, reply, this.lang(req, query, undefined));
+    const lang = this.lang(req, query, pending);
+    const error = stringParam(query, 'reason') === 'not-allowed' ? 'userNotAllowed' : undefined;
+    const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
+    return this.render(tenant, req, reply, lang, sealed, validated, { username: pending?.params.login_hint, error });
+  }
+
+  @Post('login')
+  async submit(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    const sealed = stringParam(form, 'request');
+    const pending = this.authorize.openPending(sealed);
+    const lang = this.lang(req, form, pending);
+    if (sealed && !pending) return this.expired(tenant, req, reply, lang);
+    // Re-validated: the application may have been disabled while the person was typing.
+    const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
+    const username = stringParam(form, 'username')?.trim();
+    const password = stringParam(form, 'password');
+
+    if (!csrfValid(req, form.csrf)) return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'csrfFailed', status: 403 });
+    if (!username || !password || username.length > 320 || password.length > 1024) {
+      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'missingCredentials', status: 400 });
+    }
+
+    const user = await this.users.findForSignIn(tenant.id, username);
+    const passwordOk = await this.users.verifyPassword(user, password);
+    if (!user || !passwordOk) return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'invalidCredentials', status: 401 });
+    if (!canSignIn(user) || (validated && signInRefusal(validated.client, user))) {
+      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'userNotAllowed', status: 403 });
+    }
+
+    // The same person signing in again (prompt=login, max_age) keeps the session and its sid;
+    // anyone else replaces the session this browser had here.
+    const previous = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
+    let session;
+    if (previous && previous.userId === user.id) {
+      session = await this.sessions.reauthenticate(tenant, previous, ['pwd']);
+    } else {
+      if (previous) await this.sessions.end(tenant, previous);
+      const created = await this.sessions.create(tenant, { userId: user.id, amr: ['pwd'], idp: 'local' });
+      session = created.session;
+      setSessionCookie(req, reply, created.cookieValue, tenant.settings.SessionAbsoluteLifetime);
+    }
+
+    if (validated) return this.authorize.respond(tenant, validated, session, user, reply, lang);
+    return this.views.render(reply, 'signed-in', { lang, t: messages(lang), title: messages(lang).signedInTitle, instanceName: tenant.name, userName: user.name });
+  }
+
+  private render(tenant: Tenant, req: FastifyRequest, reply: FastifyReply, lang: Lang, sealed: string | undefined, validated: ValidatedAuthorizeRequest | undefined, form: LoginForm) {
+    const t = messages(lang);
+    const base = `${tenant.issuer}/account/login${sealed ? `?request=${encodeURIComponent(sealed)}&` : '?'}`;
+    return this.views.render(
+      reply,
+      'login',
+      {
+        lang,
+        t,
+        title: t.signInTitle,
+        instanceName: tenant.name,
+        clientName: validated?.client.name,
+        action: `${tenant.issuer}/account/login`,
+        csrf: csrfToken(req, reply),
+        request: sealed,
+        username: form.username,
+        error: form.error ? t[form.error] : undefined,
+        langLinks: { en: `${base}lang=en`, bg: `${base}lang=bg` },
+      },
+      { status: form.status },
+    );
+  }
+
+  private expired(tenant: Tenant, req: FastifyRequest, reply: FastifyReply, lang: Lang) {
+    const t = messages(lang);
+    return this.views.render(reply, 'error', { lang, t, title: t.errorTitle, instanceName: tenant.name, message: t.sessionExpired }, { status: 400 });
+  }
+
+  /** An explicit choice on the page wins, then the request's ui_locales, then the browser. */
+  private lang(req: FastifyRequest, input: Record<string, unknown>, pending: PendingAuthorization | undefined): Lang {
+    const chosen = stringParam(input, 'lang');
+    return pickLang([chosen, pending?.params.ui_locales].filter(Boolean).join(' ') || undefined, req.headers['accept-language']);
+  }
+}

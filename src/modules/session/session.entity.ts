@@ -1,0 +1,44 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A signed-in browser at one instance. `sid` is public (the sid claim); only the cookie's hash is stored. */
+@Entity('sessions')
+export class SessionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'uuid' })
+  instanceId: string;
+
+  @Column({ type: 'text' })
+  sid: string;
+
+  @Column({ type: 'text' })
+  cookieHash: string;
+
+  @Column({ type: 'uuid' })
+  userId: string;
+
+  @Column({ type: 'timestamptz' })
+  authTime: Date;
+
+  @Column({ type: 'jsonb' })
+  amr: string[];
+
+  @Column({ type: 'text' })
+  idp: string;
+
+  @Column({ type: 'text', nullable: true })
+  tid: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ type: 'timestamptz' })
+  lastSeenAt: Date;
+
+  @Column({ type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  endedAt: Date | null;
+}

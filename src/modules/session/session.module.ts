@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { AuthorizeModule } from '../authorize/authorize.module';
+import { KeysModule } from '../keys/keys.module';
+import { TrustedApplicationsModule } from '../trusted-applications/trusted-applications.module';
+import { UsersModule } from '../users/users.module';
+import { BackChannelLogout } from './back-channel-logout';
+import { EndSessionController } from './end-session.controller';
+import { EndSessionService } from './end-session.service';
+import { IdTokenHintVerifier } from './id-token-hint';
+import { LoginController } from './login.controller';
+import { SessionStoreModule } from './session-store.module';
+
+/** The person-facing pages: sign-in and sign-out. */
+@Module({
+  imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule],
+  controllers: [LoginController, EndSessionController],
+  providers: [EndSessionService, IdTokenHintVerifier, BackChannelLogout],
+})
+export class SessionModule {}

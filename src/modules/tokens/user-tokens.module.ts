@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module';
+import { AuthorizationCodesRepository } from './authorization-codes.repository';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { RevokedAccessTokensRepository } from './revoked-access-tokens.repository';
+import { UserTokensService } from './user-tokens.service';
+
+/** Tokens issued for signed-in users, and the stores of codes and refresh tokens behind them. */
+@Module({
+  imports: [KeysModule],
+  providers: [UserTokensService, AuthorizationCodesRepository, RefreshTokensRepository, RevokedAccessTokensRepository],
+  exports: [UserTokensService, AuthorizationCodesRepository, RefreshTokensRepository, RevokedAccessTokensRepository],
+})
+export class UserTokensModule {}

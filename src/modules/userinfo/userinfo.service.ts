@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../../common/oauth/errors';
+import type { Tenant } from '../../common/tenant/tenant';
+import { AccessTokenVerifier } from '../tokens/access-token-verifier';
+import { RevokedAccessTokensRepository } from '../tokens/revoked-access-tokens.repository';
+import { identityClaims } from '../tokens/user-claims';
+import { UsersService } from '../users/users.service';
+
+@Injectable()
+export class UserinfoService {
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly revoked: RevokedAccessTokensRepository,
+    private readonly users: UsersService,
+  ) {}
+
+  async claims(tenant: Tenant, req: FastifyRequest): Promise<Record<string, unknown>> {
+    const challenge = (error?: string) => `Bearer realm="${tenant.issuer}"${error ? `, error="${error}"` : ''}`;
+    try {
+      const token = bearerToken(req);
+      const payload = await this.verifier.verify(tenant, token);
+      if (typeof payload.sub !== 'string' || typeof payload.sub_id !== 'string') throw new InvalidToken('the access token does not belong to a user');
+      if (typeof payload.jti === 'string' && (await this.revoked.isRevoked(tenant.id, payload.jti))) throw new InvalidToken('the access token was revoked');
+      const scopes = Array.isArray(payload.scope) ? (payload.scope as string[]) : [];
+      if (!scopes.includes('openid')) throw new InsufficientScope('the access token was not granted the openid scope');
+      const user = await this.users.findById(tenant.id, payload.sub_id);
+      if (!user || !user.active) throw new InvalidToken('the user is no longer active');
+      const requested = Array.isArray(payload.userinfo_claims) ? (payload.userinfo_claims as string[]) : [];
+      return { sub: user.login, ...identityClaims(tenant, user, scopes, requested) };
+    } catch (e) {
+      if (e instanceof OAuthError) e.wwwAuthenticate = challenge(hasCredentials(req) ? e.error : undefined);
+      throw e;
+    }
+  }
+}
+
+function hasCredentials(req: FastifyRequest): boolean {
+  return !!req.headers.authorization || !!(req.body as Record<string, unknown> | undefined)?.access_token;
+}
+
+/** RFC 6750 §2.1 header or §2.2 form body; exactly one of them. */
+function bearerToken(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const fromBody = body.access_token;
+  if (header && fromBody !== undefined) throw new InvalidRequest('send the access token in one place only');
+  if (header) {
+    const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!match) throw new InvalidToken('malformed Bearer authorization header');
+    return match[1];
+  }
+  if (typeof fromBody === 'string' && fromBody) {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') throw new InvalidRequest('the access token in a body must be form-encoded');
+    return fromBody;
+  }
+  const error = new InvalidToken('an access token is required');
+  throw error;
+}

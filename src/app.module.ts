@@ -5,9 +5,12 @@ import { CoreModule } from './core.module';
 import type { DatabaseEndpoint } from './database/data-source-options';
 import { OAuthExceptionFilter } from './common/oauth/oauth-exception.filter';
 import { AuthorizeModule } from './modules/authorize/authorize.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { DiscoveryModule } from './modules/discovery/discovery.module';
+import { FederationModule } from './modules/federation/federation.module';
 import { HealthController } from './modules/health/health.controller';
+import { MailModule } from './modules/mail/mail.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { IntrospectionModule } from './modules/introspection/introspection.module';
 import { ReferenceTokensModule } from './modules/reference-tokens/reference-tokens.module';
@@ -32,6 +35,9 @@ export class AppModule {
         AuthorizeModule,
         SessionModule,
         UserinfoModule,
+        AccountsModule,
+        FederationModule,
+        MailModule,
         ReferenceTokensModule,
         IntrospectionModule,
         RevocationModule,

@@ -66,7 +66,7 @@ export async function createServer(config: AppConfig): Promise<Server> {
   await app.init();
 
   const generatedAdminKey = await app.get(AdminKeyService).initialize();
-  const demo = config.seedDemo ? await app.get(DemoSeedService).seedIfEmpty() : undefined;
+  const demo = config.seedDemo ? await app.get(DemoSeedService).seedIfEmpty(config.port) : undefined;
 
   return {
     app,

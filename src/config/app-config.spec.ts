@@ -34,6 +34,8 @@ describe(loadConfig.name, () => {
       cacheTtlSeconds: 30,
       dbPoolSize: 10,
       logLevel: 'info',
+      smtpUrl: undefined,
+      mailFrom: 'ERP.net ID <no-reply@localhost>',
     });
   });
 
@@ -55,6 +57,8 @@ describe(loadConfig.name, () => {
       CACHE_TTL_SECONDS: '5',
       DB_POOL_SIZE: '20',
       LOG_LEVEL: 'debug',
+      SMTP_URL: 'smtp://mail.example.com:587',
+      MAIL_FROM: 'ERP.net ID <id@example.com>',
     });
     expect(sut).toEqual({
       port: 8080,
@@ -69,6 +73,8 @@ describe(loadConfig.name, () => {
       cacheTtlSeconds: 5,
       dbPoolSize: 20,
       logLevel: 'debug',
+      smtpUrl: 'smtp://mail.example.com:587',
+      mailFrom: 'ERP.net ID <id@example.com>',
     });
   });
 

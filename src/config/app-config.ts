@@ -22,6 +22,8 @@ export interface AppConfig {
   cacheTtlSeconds: number;
   dbPoolSize: number;
   logLevel: string;
+  smtpUrl?: string;
+  mailFrom: string;
 }
 
 export class InvalidConfiguration extends Error {}
@@ -49,6 +51,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheTtlSeconds: dto.CACHE_TTL_SECONDS ?? 30,
     dbPoolSize: dto.DB_POOL_SIZE ?? 10,
     logLevel: dto.LOG_LEVEL ?? 'info',
+    smtpUrl: dto.SMTP_URL,
+    mailFrom: dto.MAIL_FROM || 'ERP.net ID <no-reply@localhost>',
   };
 }
 

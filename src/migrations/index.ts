@@ -1,6 +1,7 @@
 import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { ReferenceTokens1764000100000 } from './1764000100000-ReferenceTokens';
 import { SignIn1764000200000 } from './1764000200000-SignIn';
+import { ErpNetId1764000300000 } from './1764000300000-ErpNetId';
 
 /** Every migration, in order; the data source runs them on start. */
-export const MIGRATIONS = [InitialSchema1764000000000, ReferenceTokens1764000100000, SignIn1764000200000];
+export const MIGRATIONS = [InitialSchema1764000000000, ReferenceTokens1764000100000, SignIn1764000200000, ErpNetId1764000300000];

@@ -18,6 +18,7 @@ export class ViewRenderer {
   private readonly layout: Handlebars.TemplateDelegate;
 
   constructor() {
+    this.hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     for (const file of readdirSync(VIEWS_DIR).filter((f) => f.endsWith('.hbs'))) {
       const name = file.replace(/\.hbs$/, '');
       const source = readFileSync(join(VIEWS_DIR, file), 'utf8');

@@ -1,4 +1,4 @@
-import type { InstanceSettings, InstanceType, WebSite } from '../../modules/instances/instance.types';
+import type { InstanceSettings, InstanceType, StoredExternalProvider, WebSite } from '../../modules/instances/instance.types';
 
 /** An instance as the server caches it, independent of the request. */
 export interface InstanceRecord {
@@ -9,6 +9,7 @@ export interface InstanceRecord {
   hosts: string[];
   webSites: WebSite[];
   erpNetIdSignInEnabled: boolean;
+  externalProviders: StoredExternalProvider[];
   settings: InstanceSettings;
 }
 

@@ -23,16 +23,31 @@ export class DemoSeedService {
     private readonly users: UsersService,
   ) {}
 
-  async seedIfEmpty(): Promise<DemoCredentials | undefined> {
+  /** `port` makes the demo's URLs (ERP.net ID's issuer, the federation callback) match how it is reached. */
+  async seedIfEmpty(port: number): Promise<DemoCredentials | undefined> {
     if ((await this.instances.list()).length > 0) return undefined;
     this.logger.log('empty database: creating the demo instances');
-    await this.instances.create({ Name: 'erpnet-id', Hosts: ['id.localhost'], Database: 'ERPNET_ID', Type: 'Global' });
+    const globalIssuer = `http://id.localhost:${port}/id`;
+    const federationSecret = randomBytes(24).toString('base64url');
+    const erpNetId = await this.instances.create({ Name: 'erpnet-id', Hosts: ['id.localhost'], Database: 'ERPNET_ID', Type: 'Global' });
+    // testdb is a Trusted Application of ERP.net ID, so that its users can sign in with their ERP.net ID.
+    await this.applications.create(erpNetId, {
+      Name: 'testdb instance',
+      ApplicationUri: 'testdb.localhost',
+      ClientType: 'Confidential',
+      ApplicationSecretHash: hashSecret(federationSecret),
+      ImpersonateAsInternalUserAllowed: true,
+      ImpersonateAsCommunityUserAllowed: true,
+      ImpersonateLoginUrl: `http://testdb.localhost:${port}/id/account/external/callback`,
+      BackChannelLogoutUri: `http://testdb.localhost:${port}/id/account/external/backchannel-logout`,
+    });
     const testdb = await this.instances.create({
       Name: 'testdb',
       Hosts: ['testdb.localhost'],
       Database: 'E1_TESTDB',
       Type: 'Instance',
       ErpNetIdSignInEnabled: true,
+      ExternalProviders: [{ Name: 'erpnet-id', DisplayName: 'ERP.net ID', Issuer: globalIssuer, ClientId: 'testdb.localhost', ClientSecret: federationSecret }],
       WebSites: [
         { Type: 'DomainAPI', Status: 'Working', Url: 'http://testdb.localhost/api', AdditionalProperties: { ODataServiceRoot: 'http://testdb.localhost/api/domain/odata/' } },
         { Type: 'TableAPI', Status: 'Working', Url: 'http://testdb.localhost/api/tables' },

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { InstanceHostEntity } from './instance-host.entity';
-import type { InstanceSettings, InstanceType, WebSite } from './instance.types';
+import type { InstanceSettings, InstanceType, StoredExternalProvider, WebSite } from './instance.types';
 
 @Entity('instances')
 export class InstanceEntity {
@@ -26,6 +26,10 @@ export class InstanceEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   settings: Partial<InstanceSettings>;
+
+  /** Upstream OpenID providers for sign-in; each client secret is encrypted (see external-providers.ts). */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  externalProviders: StoredExternalProvider[];
 
   @OneToMany(() => InstanceHostEntity, (h) => h.instance, { cascade: true })
   hosts: InstanceHostEntity[];

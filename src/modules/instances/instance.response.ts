@@ -9,6 +9,7 @@ export type InstanceResponseDto = {
   Type: string;
   WebSites: WebSite[];
   ErpNetIdSignInEnabled: boolean;
+  ExternalProviders: { Name: string; DisplayName?: string; Issuer: string; ClientId: string; TenantId?: string; HasClientSecret: boolean }[];
 } & InstanceSettings;
 
 export function instanceResponse(i: InstanceRecord): InstanceResponseDto {
@@ -20,6 +21,7 @@ export function instanceResponse(i: InstanceRecord): InstanceResponseDto {
     Type: i.type,
     WebSites: i.webSites,
     ErpNetIdSignInEnabled: i.erpNetIdSignInEnabled,
+    ExternalProviders: i.externalProviders.map(({ ClientSecretEncrypted, ...p }) => ({ ...p, HasClientSecret: !!ClientSecretEncrypted })),
     ...i.settings,
   };
 }

@@ -31,3 +31,19 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
 };
 
 export const SETTING_NAMES = Object.keys(DEFAULT_INSTANCE_SETTINGS) as (keyof InstanceSettings)[];
+
+/** The provider name of the global ERP.net ID authority among an instance's external providers. */
+export const ERPNET_ID_PROVIDER = 'erpnet-id';
+
+/** An upstream OpenID provider as an instance stores it. */
+export interface StoredExternalProvider {
+  Name: string;
+  DisplayName?: string;
+  /** Configured by issuer URL only; endpoints come from its discovery document. */
+  Issuer: string;
+  ClientId: string;
+  /** AES-256-GCM under KEY_ENCRYPTION_KEY, never returned by the admin API. */
+  ClientSecretEncrypted: string;
+  /** An external tenant id (e.g. Azure AD's tid), issued as the tid claim. */
+  TenantId?: string;
+}

@@ -3,14 +3,15 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { QueryFailedError, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { conflict, notFound } from '../../common/admin/admin.exception';
+import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
+import { encryptPrivateKey } from '../keys/key-encryption';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
 import type { InstanceRecord } from '../../common/tenant/tenant';
 import { KeysService } from '../keys/keys.service';
-import type { InstanceCreateDto, InstanceUpdateDto, WebSiteDto } from './dto/instance.dto';
+import type { ExternalProviderDto, InstanceCreateDto, InstanceUpdateDto, WebSiteDto } from './dto/instance.dto';
 import { InstanceHostEntity } from './instance-host.entity';
 import { InstanceEntity } from './instance.entity';
-import { DEFAULT_INSTANCE_SETTINGS, SETTING_NAMES, type InstanceSettings, type WebSite } from './instance.types';
+import { DEFAULT_INSTANCE_SETTINGS, SETTING_NAMES, type InstanceSettings, type StoredExternalProvider, type WebSite } from './instance.types';
 
 /** Unknown hosts are remembered briefly too, so a flood of them costs no database reads. */
 const NEGATIVE_TTL_MS = 5_000;
@@ -21,7 +22,7 @@ export class InstancesService implements OnModuleInit {
 
   constructor(
     @InjectRepository(InstanceEntity) private readonly instances: Repository<InstanceEntity>,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: KeysService,
     private readonly changes: ChangeFeed,
   ) {
@@ -79,6 +80,7 @@ export class InstancesService implements OnModuleInit {
             database: dto.Database,
             webSites: toWebSites(dto.WebSites ?? []),
             erpNetIdSignInEnabled: dto.ErpNetIdSignInEnabled ?? false,
+            externalProviders: this.providers(dto.ExternalProviders ?? [], []),
             settings: pickSettings(dto),
           }),
         );
@@ -100,6 +102,7 @@ export class InstancesService implements OnModuleInit {
         if (dto.Type !== undefined) row.type = dto.Type;
         if (dto.WebSites !== undefined) row.webSites = toWebSites(dto.WebSites);
         if (dto.ErpNetIdSignInEnabled !== undefined) row.erpNetIdSignInEnabled = dto.ErpNetIdSignInEnabled;
+        if (dto.ExternalProviders !== undefined) row.externalProviders = this.providers(dto.ExternalProviders, row.externalProviders);
         row.settings = { ...row.settings, ...pickSettings(dto) };
         await tx.save(row);
         if (dto.Hosts) {
@@ -119,6 +122,25 @@ export class InstancesService implements OnModuleInit {
     const current = await this.getByName(name);
     await this.instances.delete({ id: current.id });
     await this.changes.publish({ topic: 'instance', instanceId: current.id });
+  }
+
+  /** Encrypts new client secrets; a provider sent without one keeps the secret stored under its Name. */
+  private providers(dtos: ExternalProviderDto[], current: StoredExternalProvider[]): StoredExternalProvider[] {
+    const names = new Set<string>();
+    return dtos.map((p) => {
+      if (names.has(p.Name)) throw invalidInput('ExternalProviders', `duplicate provider Name '${p.Name}'`);
+      names.add(p.Name);
+      const kept = current.find((c) => c.Name === p.Name && c.ClientId === p.ClientId)?.ClientSecretEncrypted;
+      if (!p.ClientSecret && !kept) throw invalidInput('ExternalProviders', `ClientSecret is required for provider '${p.Name}'`);
+      return {
+        Name: p.Name,
+        ...(p.DisplayName ? { DisplayName: p.DisplayName } : {}),
+        Issuer: p.Issuer.replace(/\/+$/, ''),
+        ClientId: p.ClientId,
+        ClientSecretEncrypted: p.ClientSecret ? encryptPrivateKey(Buffer.from(p.ClientSecret, 'utf8'), this.config.keyEncryptionKey, providerAad(p.Name, p.ClientId)) : kept!,
+        ...(p.TenantId ? { TenantId: p.TenantId } : {}),
+      };
+    });
   }
 
   /** Two admins racing on the same name or host: the unique index decides, and the loser gets 409. */
@@ -168,6 +190,12 @@ export function toRecord(row: InstanceEntity): InstanceRecord {
     hosts: (row.hosts ?? []).sort((a, b) => a.position - b.position).map((h) => h.host),
     webSites: row.webSites,
     erpNetIdSignInEnabled: row.erpNetIdSignInEnabled,
+    externalProviders: row.externalProviders ?? [],
     settings: { ...DEFAULT_INSTANCE_SETTINGS, ...row.settings },
   };
+}
+
+/** Binds an encrypted upstream client secret to its provider and client id. */
+export function providerAad(name: string, clientId: string): string {
+  return `external-provider:${name}:${clientId}`;
 }

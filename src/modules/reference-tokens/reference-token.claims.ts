@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { Tenant } from '../../common/tenant/tenant';
 import { accessTokenAudience } from '../tokens/access-token';
+import { subjectOf } from '../tokens/user-claims';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
 import type { UserEntity } from '../users/user.entity';
 import type { ReferenceTokenEntity } from './reference-token.entity';
@@ -41,7 +42,7 @@ export function referenceTokenClaims(
   }
   return {
     ...registered,
-    sub: user.login,
+    sub: subjectOf(tenant, user),
     sub_id: user.id,
     name: user.name,
     ...(user.email ? { email: user.email } : {}),

@@ -1,15 +1,21 @@
 import type { Provider } from '@nestjs/common';
 import { ReferenceTokenRevocationStore } from '../reference-tokens/reference-token-revocation.store';
 import { ReferenceTokensModule } from '../reference-tokens/reference-tokens.module';
+import { UserTokensModule } from '../tokens/user-tokens.module';
+import { RefreshTokenRevocationStore } from './refresh-token-revocation.store';
 import { REVOCABLE_TOKEN_STORES } from './revocable-token-store';
 
 /**
  * Every token store the revocation endpoint reaches. To add one: provide and export a class that
  * implements RevocableTokenStore from your module, then add the module to STORE_MODULES and the
- * class to STORE_CLASSES. Without a matching token_type_hint, stores are tried in this order.
+ * class to STORE_CLASSES. A class that only needs exported providers of another module may also
+ * live here and be listed in LOCAL_STORES (as the refresh-token store does, over UserTokensModule).
+ * Without a matching token_type_hint, stores are tried in STORE_CLASSES order: reference tokens
+ * first, because that store recognises its tokens by their shape without asking the database.
  */
-export const STORE_MODULES = [ReferenceTokensModule];
-const STORE_CLASSES = [ReferenceTokenRevocationStore];
+export const STORE_MODULES = [ReferenceTokensModule, UserTokensModule];
+export const LOCAL_STORES = [RefreshTokenRevocationStore];
+const STORE_CLASSES = [ReferenceTokenRevocationStore, RefreshTokenRevocationStore];
 
 export const REVOCABLE_TOKEN_STORES_PROVIDER: Provider = {
   provide: REVOCABLE_TOKEN_STORES,

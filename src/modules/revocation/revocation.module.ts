@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TokenModule } from '../token/token.module';
-import { REVOCABLE_TOKEN_STORES_PROVIDER, STORE_MODULES } from './revocable-token-stores';
+import { LOCAL_STORES, REVOCABLE_TOKEN_STORES_PROVIDER, STORE_MODULES } from './revocable-token-stores';
 import { RevocationController } from './revocation.controller';
 import { RevocationService } from './revocation.service';
 
@@ -8,6 +8,6 @@ import { RevocationService } from './revocation.service';
 @Module({
   imports: [TokenModule, ...STORE_MODULES],
   controllers: [RevocationController],
-  providers: [REVOCABLE_TOKEN_STORES_PROVIDER, RevocationService],
+  providers: [...LOCAL_STORES, REVOCABLE_TOKEN_STORES_PROVIDER, RevocationService],
 })
 export class RevocationModule {}

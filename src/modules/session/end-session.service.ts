@@ -5,20 +5,36 @@ import { ViewRenderer } from '../../common/http/views';
 import type { Tenant } from '../../common/tenant/tenant';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
 import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
+import { subjectOf } from '../tokens/user-claims';
 import { UsersService } from '../users/users.service';
 import { BackChannelLogout } from './back-channel-logout';
 import { csrfToken, csrfValid } from './csrf';
-import { messages, pickLang } from './i18n';
-import { IdTokenHintVerifier } from './id-token-hint';
+import { messages, pickLang, type Lang } from './i18n';
+import { IdTokenHintVerifier, type IdTokenHint } from './id-token-hint';
 import type { SessionEntity } from './session.entity';
 import { clearSessionCookie, readSignedCookie, SESSION_COOKIE } from './session-cookie';
 import { SessionsService } from './sessions.service';
 
+/** The request parameters the confirmation form carries over to its POST (re-validated there). */
+const CARRIED_PARAMS = ['id_token_hint', 'post_logout_redirect_uri', 'state', 'client_id', 'ui_locales'] as const;
+
+/** A logout request after validation: what it may do without asking the person. */
+interface ValidatedEndSession {
+  /** The application named by a valid id_token_hint (and by client_id, when both are sent). */
+  client: TrustedApplicationEntity | null;
+  /** The registered post_logout_redirect_uri with state, when the client is known. */
+  redirect?: string;
+  /** True when the request may end the session without a confirmation (RP-Initiated Logout §2). */
+  trusted: boolean;
+}
+
 /**
  * Ends the browser's session at this instance and signs the person out of every application that
  * took part (back-channel and front-channel). It redirects only to a post_logout_redirect_uri that is
- * registered (ImpersonateLogoutUrl) for the application named by a valid id_token_hint; without a
- * valid hint it asks for confirmation first and never redirects.
+ * registered (ImpersonateLogoutUrl) for the application named by a valid id_token_hint. It asks for
+ * confirmation first, and then never redirects, when the hint is missing or invalid, when the
+ * redirect URI is not registered; with a valid hint of another session it asks too (RP-Initiated
+ * Logout §2: "MUST ask ... if the supplied ID Token does not belong to the current OP session").
  */
 @Injectable()
 export class EndSessionService {
@@ -33,37 +49,48 @@ export class EndSessionService {
 
   async endSession(tenant: Tenant, params: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const lang = pickLang(stringParam(params, 'ui_locales'), req.headers['accept-language']);
-    const t = messages(lang);
-    const page = { lang, t, instanceName: tenant.name };
     const session = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
+    const request = await this.validate(tenant, params, session);
 
-    const hintToken = duplicatedParameters(params).length ? undefined : stringParam(params, 'id_token_hint');
-    const hint = hintToken ? await this.hints.verify(tenant, hintToken) : null;
-    const clientId = stringParam(params, 'client_id');
-    const hintClient = hint && (!clientId || clientId === hint.clientId) ? await this.applications.findByClientId(tenant.id, hint.clientId) : null;
-
-    const confirmed = req.method === 'POST' && params.confirm === 'yes' && csrfValid(req, params.csrf);
-    if (!hintClient && !confirmed) {
-      if (!session) return this.views.render(reply, 'logged-out', { ...page, title: t.loggedOutTitle });
-      return this.views.render(reply, 'logout-confirm', { ...page, title: t.logoutTitle, action: `${tenant.issuer}/connect/endsession`, csrf: csrfToken(req, reply) });
+    const confirming = req.method === 'POST' && params.confirm === 'yes';
+    const confirmed = confirming && csrfValid(req, params.csrf);
+    if (!request.trusted && !confirmed) {
+      if (!session) return this.loggedOut(reply, tenant, lang, undefined, []);
+      return this.confirm(tenant, params, req, reply, lang, confirming);
     }
 
     const frontChannelUris = session ? await this.end(tenant, session) : [];
     clearSessionCookie(req, reply);
-
-    const redirect = hintClient ? this.postLogoutRedirect(hintClient, params) : undefined;
+    // A bad hint or an unregistered URI never redirects, even after confirmation.
+    const redirect = request.client ? request.redirect : undefined;
     if (redirect && frontChannelUris.length === 0) return reply.header('Cache-Control', 'no-store').redirect(redirect, 302);
-    return this.views.render(reply, 'logged-out', { ...page, title: t.loggedOutTitle, redirectUri: redirect, frontChannelUris }, { frameSources: frontChannelUris.map((u) => new URL(u).origin) });
+    return this.loggedOut(reply, tenant, lang, redirect, frontChannelUris);
+  }
+
+  /** id_token_hint, client_id and post_logout_redirect_uri (RP-Initiated Logout §2, §3). */
+  private async validate(tenant: Tenant, params: Record<string, unknown>, session: SessionEntity | null): Promise<ValidatedEndSession> {
+    if (duplicatedParameters(params).length) return { client: null, trusted: false };
+    const hintToken = stringParam(params, 'id_token_hint');
+    const hint = hintToken ? await this.hints.verify(tenant, hintToken) : null;
+    const clientId = stringParam(params, 'client_id');
+    const candidate = hint && (!clientId || clientId === hint.clientId) ? await this.applications.findByClientId(tenant.id, hint.clientId) : null;
+    const client = candidate?.isEnabled ? candidate : null;
+    if (!hint || !client) return { client: null, trusted: false };
+
+    const requested = stringParam(params, 'post_logout_redirect_uri');
+    const registered = !requested || isRegisteredUri(requested, parseUriList(client.impersonateLogoutUrl));
+    const redirect = requested && registered ? withState(requested, stringParam(params, 'state')) : undefined;
+    return { client, redirect, trusted: registered && (!session || belongsTo(hint, session)) };
   }
 
   /** Ends the session, tells every participating application, and returns the front-channel URLs to load. */
-  private async end(tenant: Tenant, session: SessionEntity): Promise<string[]> {
+  async end(tenant: Tenant, session: SessionEntity): Promise<string[]> {
     if (!(await this.sessions.end(tenant, session))) return [];
     const user = await this.users.findById(tenant.id, session.userId);
     const apps = (await Promise.all((await this.sessions.participants(session)).map((uri) => this.applications.findByClientId(tenant.id, uri)))).filter(
       (a): a is TrustedApplicationEntity => !!a && a.isEnabled,
     );
-    if (user) await this.backChannel.notify(tenant, apps, user.login, session.sid);
+    if (user) await this.backChannel.notify(tenant, apps, subjectOf(tenant, user), session.sid);
     return apps
       .filter((a) => a.frontChannelLogoutUri)
       .map((a) => {
@@ -74,13 +101,49 @@ export class EndSessionService {
       });
   }
 
-  private postLogoutRedirect(client: TrustedApplicationEntity, params: Record<string, unknown>): string | undefined {
-    const uri = stringParam(params, 'post_logout_redirect_uri');
-    if (!uri || !isRegisteredUri(uri, parseUriList(client.impersonateLogoutUrl))) return undefined;
-    const state = stringParam(params, 'state');
-    if (!state) return uri;
-    const url = new URL(uri);
-    url.searchParams.append('state', state);
-    return url.toString();
+  /** The confirmation form; it carries the request's parameters so that a valid hint still counts after it. */
+  private confirm(tenant: Tenant, params: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply, lang: Lang, csrfFailed: boolean): FastifyReply {
+    const t = messages(lang);
+    const fields = CARRIED_PARAMS.flatMap((name) => {
+      const value = stringParam(params, name);
+      return value ? [{ name, value }] : [];
+    });
+    return this.views.render(
+      reply,
+      'logout-confirm',
+      {
+        lang,
+        t,
+        title: t.logoutTitle,
+        instanceName: tenant.name,
+        action: `${tenant.issuer}/connect/endsession`,
+        csrf: csrfToken(req, reply),
+        fields,
+        error: csrfFailed ? t.csrfFailed : undefined,
+      },
+      { status: csrfFailed ? 403 : 200 },
+    );
   }
+
+  private loggedOut(reply: FastifyReply, tenant: Tenant, lang: Lang, redirectUri: string | undefined, frontChannelUris: string[]): FastifyReply {
+    const t = messages(lang);
+    return this.views.render(
+      reply,
+      'logged-out',
+      { lang, t, title: t.loggedOutTitle, instanceName: tenant.name, redirectUri, frontChannelUris },
+      { frameSources: [...new Set(frontChannelUris.map((u) => new URL(u).origin))] },
+    );
+  }
+}
+
+/** The hint was issued in this session: its sid is the session's (our ID tokens always carry one). */
+function belongsTo(hint: IdTokenHint, session: SessionEntity): boolean {
+  return hint.sid !== undefined && hint.sid === session.sid;
+}
+
+function withState(uri: string, state: string | undefined): string {
+  if (!state) return uri;
+  const url = new URL(uri);
+  url.searchParams.append('state', state);
+  return url.toString();
 }

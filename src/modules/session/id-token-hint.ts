@@ -25,11 +25,19 @@ export class IdTokenHintVerifier {
       if (!key) return null;
       const { payload } = await compactVerify(token, key, { algorithms: ['RS256'] });
       const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-      const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
-      if (claims.iss !== tenant.issuer || typeof aud !== 'string' || typeof claims.sub !== 'string') return null;
-      return { clientId: aud, sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
+      const clientId = audienceClient(claims);
+      if (claims.iss !== tenant.issuer || !clientId || typeof claims.sub !== 'string') return null;
+      return { clientId, sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
     } catch {
       return null;
     }
   }
+}
+
+/** The client the ID token was issued to: its single audience, or azp when it names one of several (OIDC Core §2). */
+function audienceClient(claims: Record<string, unknown>): string | undefined {
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!aud.every((a) => typeof a === 'string') || aud.length === 0) return undefined;
+  if (aud.length === 1) return typeof claims.azp === 'string' && claims.azp !== aud[0] ? undefined : (aud[0] as string);
+  return typeof claims.azp === 'string' && aud.includes(claims.azp) ? claims.azp : undefined;
 }

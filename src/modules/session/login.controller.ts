@@ -6,6 +6,7 @@ import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
 import type { Tenant } from '../../common/tenant/tenant';
 import { AuthorizeService, type PendingAuthorization } from '../authorize/authorize.service';
 import type { ValidatedAuthorizeRequest } from '../authorize/authorize.types';
+import { providerLinks } from '../federation/external-providers';
 import { canSignIn, signInRefusal } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
 import { csrfToken, csrfValid } from './csrf';
@@ -99,6 +100,11 @@ export class LoginController {
         username: form.username,
         error: form.error ? t[form.error] : undefined,
         langLinks: { en: `${base}lang=en`, bg: `${base}lang=bg` },
+        externalProviders: providerLinks(tenant, sealed, t),
+        accountLinks:
+          tenant.type === 'Global'
+            ? { register: `${tenant.issuer}/account/register${sealed ? `?request=${encodeURIComponent(sealed)}` : ''}`, forgot: `${tenant.issuer}/account/forgot` }
+            : undefined,
       },
       { status: form.status },
     );

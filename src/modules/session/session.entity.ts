@@ -41,4 +41,11 @@ export class SessionEntity {
 
   @Column({ type: 'timestamptz', nullable: true })
   endedAt: Date | null;
+
+  /** For a federated sign-in: the upstream's issuer and session id (its ID token's sid). */
+  @Column({ type: 'text', nullable: true })
+  upstreamIssuer: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  upstreamSid: string | null;
 }

@@ -15,5 +15,6 @@ import { SessionStoreModule } from './session-store.module';
   imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule],
   controllers: [LoginController, EndSessionController],
   providers: [EndSessionService, IdTokenHintVerifier, BackChannelLogout],
+  exports: [EndSessionService],
 })
 export class SessionModule {}

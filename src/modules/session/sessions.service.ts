@@ -16,6 +16,8 @@ export interface NewSession {
   amr: string[];
   idp: string;
   tid?: string | null;
+  upstreamIssuer?: string | null;
+  upstreamSid?: string | null;
 }
 
 /** Server-side sessions: they survive restarts and are shared by every node on the database. */
@@ -40,6 +42,8 @@ export class SessionsService {
         amr: input.amr,
         idp: input.idp,
         tid: input.tid ?? null,
+        upstreamIssuer: input.upstreamIssuer ?? null,
+        upstreamSid: input.upstreamSid ?? null,
         lastSeenAt: now,
         expiresAt: new Date(now.getTime() + tenant.settings.SessionAbsoluteLifetime * 1000),
       }),
@@ -67,6 +71,11 @@ export class SessionsService {
     const now = this.clock.now();
     await this.sessions.update({ id: session.id, instanceId: tenant.id }, { authTime: now, amr, lastSeenAt: now });
     return Object.assign(session, { authTime: now, amr, lastSeenAt: now });
+  }
+
+  /** Live sessions that a federated sign-in opened from this upstream session. */
+  findByUpstream(tenant: Tenant, upstreamIssuer: string, upstreamSid: string): Promise<SessionEntity[]> {
+    return this.sessions.find({ where: { instanceId: tenant.id, upstreamIssuer, upstreamSid, endedAt: IsNull() } });
   }
 
   async findBySid(tenant: Tenant, sid: string): Promise<SessionEntity | null> {

@@ -1,6 +1,14 @@
 import type { UserEntity } from '../users/user.entity';
 import type { Tenant } from '../../common/tenant/tenant';
 
+/**
+ * The sub claim: an instance user's Login (the seed's table), but on the Global authority a stable
+ * account id, since an ERP.net ID's email (its login) can change.
+ */
+export function subjectOf(tenant: Tenant, user: UserEntity): string {
+  return tenant.type === 'Global' ? user.id : user.login;
+}
+
 /** OIDC scopes the server understands besides a Trusted Application's API scopes. */
 export const IDENTITY_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
 /** Standard scopes without claims here (no address or phone is kept): ignored when requested (OIDC Core §5.4). */

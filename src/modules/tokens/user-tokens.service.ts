@@ -7,7 +7,7 @@ import type { TrustedApplicationEntity } from '../trusted-applications/trusted-a
 import type { UserEntity } from '../users/user.entity';
 import { accessTokenAudience, registeredClaims } from './access-token';
 import { requestedClaimNames, type ClaimsRequest } from './claims-request';
-import { identityClaims } from './user-claims';
+import { identityClaims, subjectOf } from './user-claims';
 
 /** What a user granted an application, carried from authorize through codes and refresh tokens. */
 export interface UserGrant {
@@ -48,7 +48,7 @@ export class UserTokensService {
       {
         ...registered,
         client_id: client.applicationUri,
-        sub: user.login,
+        sub: subjectOf(tenant, user),
         sub_id: user.id,
         sid: grant.sid,
         auth_time: Math.floor(grant.authTime.getTime() / 1000),
@@ -83,7 +83,7 @@ export class UserTokensService {
       tenant,
       {
         iss: tenant.issuer,
-        sub: user.login,
+        sub: subjectOf(tenant, user),
         aud: client.applicationUri,
         iat: now,
         nbf: now,

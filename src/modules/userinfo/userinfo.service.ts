@@ -4,7 +4,7 @@ import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../
 import type { Tenant } from '../../common/tenant/tenant';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier';
 import { RevokedAccessTokensRepository } from '../tokens/revoked-access-tokens.repository';
-import { identityClaims } from '../tokens/user-claims';
+import { identityClaims, subjectOf } from '../tokens/user-claims';
 import { UsersService } from '../users/users.service';
 
 @Injectable()
@@ -27,7 +27,7 @@ export class UserinfoService {
       const user = await this.users.findById(tenant.id, payload.sub_id);
       if (!user || !user.active) throw new InvalidToken('the user is no longer active');
       const requested = Array.isArray(payload.userinfo_claims) ? (payload.userinfo_claims as string[]) : [];
-      return { sub: user.login, ...identityClaims(tenant, user, scopes, requested) };
+      return { sub: subjectOf(tenant, user), ...identityClaims(tenant, user, scopes, requested) };
     } catch (e) {
       if (e instanceof OAuthError) e.wwwAuthenticate = challenge(hasCredentials(req) ? e.error : undefined);
       throw e;

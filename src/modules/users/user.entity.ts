@@ -44,6 +44,16 @@ export class UserEntity {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** ERP.net ID's optional profile: phone, company and the registration message. */
+  @Column({ type: 'text', nullable: true })
+  phone: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  company: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  registrationMessage: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

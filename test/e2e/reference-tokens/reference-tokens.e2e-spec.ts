@@ -1,16 +1,14 @@
-import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { DataSource } from 'typeorm';
-import { s256 } from '@app/oauth-core';
 // The server first: loading an entity on its own trips over the entities' circular imports.
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { KeysService } from '../../../src/modules/keys/keys.service';
 import { RevokedAccessTokensRepository } from '../../../src/modules/tokens/revoked-access-tokens.repository';
-import { Browser, responseParams } from '../../utils/browser';
 import { auth, clientCredentialsSetup, createApplication } from '../../utils/fixtures';
-import { CALLBACK, signIn, signInSetup } from '../sign-in/sign-in.fixture';
+import { signInSetup } from '../sign-in/sign-in.fixture';
 import {
-  clientCredentialsToken, inSeconds, introspect, introspectBody, issue, issueOk, referenceTokenSetup, revoke, TOKEN_FORMAT, type Setup,
+  clientCredentialsToken, codeFlowTokens, inSeconds, introspect, introspectBody, issue, issueOk, referenceTokenSetup, refresh, revoke, TOKEN_FORMAT, type Setup,
 } from './reference-tokens.fixture';
 
 const sha256Hex = (v: string) => createHash('sha256').update(v).digest('hex');
@@ -401,26 +399,23 @@ describe('reference tokens (PAT/SAT), introspection and revocation', () => {
     });
 
     it('a code-flow JWT: active with the user-flow claims; inactive once the user is deactivated', async () => {
-      const { instance, app, user } = await signInSetup(ts);
-      const resourceServer = await createApplication(ts, instance, { Scope: 'read' });
-      const verifier = randomBytes(32).toString('base64url');
-      const query = new URLSearchParams({ client_id: app.clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid profile read', state: 'st', code_challenge: s256(verifier), code_challenge_method: 'S256' });
-      const callback = await signIn(new Browser(ts), `http://${instance.host}/id/connect/authorize?${query}`);
-      expect(callback.status).toBe(302);
-      const { code } = responseParams(callback.location!);
-      const tokens = await ts.http().post('/id/connect/token').set('Host', instance.host).type('form')
-        .send({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier, client_id: app.clientId, client_secret: app.clientSecret })
-        .expect(200);
-      const accessToken = tokens.body.access_token as string;
-      const check = async () => (await introspect(ts, instance.host, resourceServer, accessToken).expect(200)).body;
+      const setup = await signInSetup(ts);
+      const resourceServer = await createApplication(ts, setup.instance, { Scope: 'read' });
+      const tokens = await codeFlowTokens(ts, setup, 'openid profile read');
+      const check = async () => (await introspect(ts, setup.instance.host, resourceServer, tokens.access_token).expect(200)).body;
 
-      const payload = decodeJwt(accessToken);
       const body = await check();
-      expect(body).toEqual({ ...payload, active: true, scope: 'openid profile read', token_type: 'Bearer' });
-      expect(body).toMatchObject({ client_id: app.clientId, sub: 'john.doe', sub_id: user.Id, db: instance.database, user_type: 'InternalUser', sid: expect.any(String) });
+      expect(body).toEqual({ ...decodeJwt(tokens.access_token), active: true, scope: 'openid profile read', token_type: 'Bearer' });
+      expect(body).toMatchObject({ client_id: setup.app.clientId, sub: 'john.doe', sub_id: setup.user.Id, db: setup.instance.database, user_type: 'InternalUser', sid: expect.any(String) });
 
-      await ts.http().patch(`/admin/v1/instances/${instance.name}/users/john.doe`).set(auth).send({ Active: false }).expect(200);
+      await ts.http().patch(`/admin/v1/instances/${setup.instance.name}/users/john.doe`).set(auth).send({ Active: false }).expect(200);
       expect(await check()).toEqual({ active: false });
+    });
+
+    it('an ID token is not an access token: inactive', async () => {
+      const setup = await signInSetup(ts);
+      const tokens = await codeFlowTokens(ts, setup, 'openid');
+      expect((await introspect(ts, setup.instance.host, setup.app, tokens.id_token!).expect(200)).body).toEqual({ active: false });
     });
 
     it('inactive once its application is disabled or its system user deactivated', async () => {
@@ -503,6 +498,41 @@ describe('reference tokens (PAT/SAT), introspection and revocation', () => {
     ])('inactive: a header with %s', async (_name, header) => {
       const token = await signWithInstanceKey(decodeJwt(jwt), header);
       expect(await inspect(token)).toEqual({ active: false });
+    });
+  });
+
+  describe('revoking refresh tokens (RFC 7009)', () => {
+    it('the owning application revokes the whole family; another application cannot; the hint is not trusted', async () => {
+      const setup = await signInSetup(ts);
+      const other = await createApplication(ts, setup.instance, { Scope: 'read' });
+      const first = await codeFlowTokens(ts, setup, 'openid offline_access read');
+      expect(first.refresh_token).toBeDefined();
+      const second = (await refresh(ts, setup.instance.host, setup.app, first.refresh_token!).expect(200)).body;
+
+      const notMine = await revoke(ts, setup.instance.host, other, second.refresh_token);
+      expect(notMine.status).toBe(200);
+      expect(notMine.text).toBe('');
+      const third = (await refresh(ts, setup.instance.host, setup.app, second.refresh_token).expect(200)).body;
+
+      // The first token of the family (already rotated) with a misleading hint: the family goes.
+      const res = await revoke(ts, setup.instance.host, setup.app, first.refresh_token!, 'access_token');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('');
+      expect(res.headers['cache-control']).toBe('no-store');
+      const after = await refresh(ts, setup.instance.host, setup.app, third.refresh_token);
+      expect(after.status).toBe(400);
+      expect(after.body.error).toBe('invalid_grant');
+    });
+
+    it('revokes a live refresh token, and a token of another instance is untouched', async () => {
+      const a = await signInSetup(ts);
+      const b = await signInSetup(ts);
+      const tokensA = await codeFlowTokens(ts, a, 'openid offline_access');
+      const tokensB = await codeFlowTokens(ts, b, 'openid offline_access');
+      await revoke(ts, b.instance.host, b.app, tokensA.refresh_token!, 'refresh_token').expect(200);
+      await refresh(ts, a.instance.host, a.app, tokensA.refresh_token!).expect(200);
+      await revoke(ts, b.instance.host, b.app, tokensB.refresh_token!, 'refresh_token').expect(200);
+      expect((await refresh(ts, b.instance.host, b.app, tokensB.refresh_token!)).body.error).toBe('invalid_grant');
     });
   });
 

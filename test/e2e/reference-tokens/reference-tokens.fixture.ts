@@ -1,4 +1,7 @@
-import { formEncode } from '@app/oauth-core';
+import { randomBytes } from 'node:crypto';
+import { formEncode, s256 } from '@app/oauth-core';
+import { Browser, responseParams } from '../../utils/browser';
+import { CALLBACK, signIn } from '../sign-in/sign-in.fixture';
 import { auth, createApplication, createInstance, createUser, type ApplicationFixture, type InstanceFixture } from '../../utils/fixtures';
 import type { TestServer } from '../../utils/test-server';
 
@@ -58,4 +61,21 @@ export async function clientCredentialsToken(ts: TestServer, host: string, app: 
   const res = await ts.http().post('/id/connect/token').set('Host', host).type('form').send({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret, ...(scope ? { scope } : {}) });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;
+}
+
+/** Signs john.doe in through the authorization code flow (with PKCE) and exchanges the code. */
+export async function codeFlowTokens(ts: TestServer, setup: { instance: InstanceFixture; app: ApplicationFixture }, scope: string) {
+  const verifier = randomBytes(32).toString('base64url');
+  const query = new URLSearchParams({ client_id: setup.app.clientId, redirect_uri: CALLBACK, response_type: 'code', scope, state: 'st', code_challenge: s256(verifier), code_challenge_method: 'S256' });
+  const callback = await signIn(new Browser(ts), `http://${setup.instance.host}/id/connect/authorize?${query}`);
+  if (callback.status !== 302 || !callback.location) throw new Error(`sign-in: ${callback.status} ${callback.text.slice(0, 200)}`);
+  const { code } = responseParams(callback.location);
+  const res = await ts.http().post('/id/connect/token').set('Host', setup.instance.host).type('form')
+    .send({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier, client_id: setup.app.clientId, client_secret: setup.app.clientSecret });
+  if (res.status !== 200) throw new Error(`code exchange: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { access_token: string; refresh_token?: string; id_token?: string; scope: string };
+}
+
+export function refresh(ts: TestServer, host: string, app: ApplicationFixture, refreshToken: string) {
+  return ts.http().post('/id/connect/token').set('Host', host).type('form').send({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: app.clientId, client_secret: app.clientSecret });
 }

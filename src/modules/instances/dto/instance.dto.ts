@@ -47,6 +47,27 @@ class InstanceSettingsDto {
   ReferenceTokenMaxLifetime?: number;
 }
 
+export class ExternalProviderDto {
+  @IsString() @Matches(/^[a-z0-9][a-z0-9-]{0,49}$/, { message: 'Name must be 1-50 lower-case letters, digits or dashes' })
+  Name: string;
+
+  @IsOptional() @IsString() @MaxLength(100)
+  DisplayName?: string;
+
+  @IsUrl(URL_OPTIONS)
+  Issuer: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(500)
+  ClientId: string;
+
+  /** Write-only; left out on update, the stored secret of the provider with this Name is kept. */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(1000)
+  ClientSecret?: string;
+
+  @IsOptional() @IsString() @MaxLength(200)
+  TenantId?: string;
+}
+
 const HOSTS_MESSAGE = { each: true, message: 'each host must be a DNS host name without scheme or port' };
 
 class InstanceCommonDto extends InstanceSettingsDto {
@@ -58,6 +79,9 @@ class InstanceCommonDto extends InstanceSettingsDto {
 
   @IsOptional() @IsBoolean()
   ErpNetIdSignInEnabled?: boolean;
+
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => ExternalProviderDto)
+  ExternalProviders?: ExternalProviderDto[];
 }
 
 export class InstanceCreateDto extends InstanceCommonDto {

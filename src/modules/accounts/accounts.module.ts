@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthorizeModule } from '../authorize/authorize.module';
+import { MailModule } from '../mail/mail.module';
+import { SessionStoreModule } from '../session/session-store.module';
+import { UsersModule } from '../users/users.module';
+import { AccountTokensRepository } from './account-tokens.repository';
+import { AccountsController } from './accounts.controller';
+import { AccountsService } from './accounts.service';
+
+/** ERP.net ID: the Global authority's personal accounts. */
+@Module({
+  imports: [AuthorizeModule, MailModule, SessionStoreModule, UsersModule],
+  controllers: [AccountsController],
+  providers: [AccountsService, AccountTokensRepository],
+})
+export class AccountsModule {}

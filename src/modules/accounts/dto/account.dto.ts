@@ -1,0 +1,48 @@
+import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { LANGS } from '../../session/i18n';
+
+/** The ERP.net ID registration form (CONTRACT.md names its inputs). */
+export class RegisterFormDto {
+  @IsString() @MinLength(1, { message: 'name' }) @MaxLength(200, { message: 'name' })
+  name: string;
+
+  @IsEmail({}, { message: 'email' }) @MaxLength(320, { message: 'email' })
+  email: string;
+
+  @IsString() @MinLength(8, { message: 'password' }) @MaxLength(256, { message: 'password' })
+  password: string;
+
+  @IsOptional() @IsString() @Matches(/^$|^\+?[0-9 ()\-.]{5,30}$/, { message: 'phone' })
+  phone?: string;
+
+  @IsOptional() @IsString() @IsIn(['', ...LANGS], { message: 'language' })
+  language?: string;
+
+  @IsOptional() @IsString() @MaxLength(200, { message: 'company' })
+  company?: string;
+
+  @IsOptional() @IsString() @MaxLength(2000, { message: 'message' })
+  message?: string;
+}
+
+export class ProfileFormDto {
+  @IsString() @MinLength(1, { message: 'name' }) @MaxLength(200, { message: 'name' })
+  name: string;
+
+  @IsOptional() @IsString() @Matches(/^$|^\+?[0-9 ()\-.]{5,30}$/, { message: 'phone' })
+  phone?: string;
+
+  @IsOptional() @IsString() @IsIn(['', ...LANGS], { message: 'language' })
+  language?: string;
+
+  @IsOptional() @IsString() @MaxLength(200, { message: 'company' })
+  company?: string;
+}
+
+export class PasswordChangeFormDto {
+  @IsString() @MinLength(1, { message: 'current_password' }) @MaxLength(1024, { message: 'current_password' })
+  current_password: string;
+
+  @IsString() @MinLength(8, { message: 'new_password' }) @MaxLength(256, { message: 'new_password' })
+  new_password: string;
+}

@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { Issuer, Strategy, type TokenSet } from 'openid-client';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import type { Tenant } from '../../common/tenant/tenant';
+import { decryptPrivateKey } from '../keys/key-encryption';
+import type { StoredExternalProvider } from '../instances/instance.types';
+import { providerAad } from '../instances/instances.service';
+import { enabledProviders, externalCallbackUrl } from './external-providers';
+
+const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+import { runStrategy, type StrategyOutcome } from './passport-runner';
+
+/** What an upstream says about the person, after openid-client validated its ID token. */
+export interface ExternalIdentity {
+  issuer: string;
+  subject: string;
+  email?: string;
+  emailVerified: boolean;
+  name?: string;
+  /** The upstream session, for its back-channel logout. */
+  sid?: string;
+}
+
+/**
+ * Sign-in through upstream OpenID providers (ERP.net ID and any other) with openid-client's passport
+ * strategy: discovery by issuer URL, code flow with PKCE, state and nonce, ID token validation.
+ * One strategy per instance and upstream, cached.
+ */
+@Injectable()
+export class FederationService {
+  private readonly logger = new Logger('Federation');
+  private readonly issuers = new LRUCache<string, Promise<Issuer>>({ max: 1_000, ttl: 3_600_000 });
+  private readonly strategies = new LRUCache<string, Strategy<ExternalIdentity>>({ max: 10_000, ttl: 3_600_000 });
+  private readonly jwks = new LRUCache<string, ReturnType<typeof createRemoteJWKSet>>({ max: 1_000 });
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  find(tenant: Tenant, name: string): StoredExternalProvider | undefined {
+    return tenant.externalProviders.find((p) => p.Name === name);
+  }
+
+  /** Runs the strategy: a redirect to the upstream first, then, on the callback, the validated identity. */
+  async run(tenant: Tenant, provider: StoredExternalProvider, req: { method: string; url: string; body?: unknown }, session: Record<string, unknown>): Promise<StrategyOutcome> {
+    const strategy = await this.strategy(tenant, provider);
+    return runStrategy(strategy, { ...req, session });
+  }
+
+  /**
+   * Validates an upstream's back-channel logout token (OIDC Back-Channel Logout §2.6): signed with the
+   * upstream's published key, our client id as audience, the logout event, a sid, and no nonce.
+   */
+  async verifyLogoutToken(tenant: Tenant, token: string): Promise<{ issuer: string; sid: string } | null> {
+    let issuerClaim: unknown;
+    try {
+      issuerClaim = decodeJwt(token).iss;
+    } catch {
+      return null;
+    }
+    const provider = enabledProviders(tenant).find((p) => p.Issuer === issuerClaim);
+    if (!provider) return null;
+    try {
+      const issuer = await this.discover(provider.Issuer);
+      const { payload } = await jwtVerify(token, this.remoteKeys(issuer.metadata.jwks_uri!), {
+        issuer: provider.Issuer,
+        audience: provider.ClientId,
+        algorithms: ['RS256'],
+        typ: 'logout+jwt',
+        maxTokenAge: '10m',
+        clockTolerance: 60,
+      });
+      const events = payload.events as Record<string, unknown> | undefined;
+      if (!events || typeof events[LOGOUT_EVENT] !== 'object' || payload.nonce !== undefined || typeof payload.sid !== 'string') return null;
+      return { issuer: provider.Issuer, sid: payload.sid };
+    } catch (e) {
+      this.logger.warn(`rejected a logout token from ${provider.Issuer}: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  private remoteKeys(jwksUri: string) {
+    let keys = this.jwks.get(jwksUri);
+    if (!keys) {
+      keys = createRemoteJWKSet(new URL(jwksUri));
+      this.jwks.set(jwksUri, keys);
+    }
+    return keys;
+  }
+
+  private async strategy(tenant: Tenant, provider: StoredExternalProvider): Promise<Strategy<ExternalIdentity>> {
+    const key = [tenant.id, tenant.issuer, provider.Name, provider.Issuer, provider.ClientId, provider.ClientSecretEncrypted].join('\n');
+    const cached = this.strategies.get(key);
+    if (cached) return cached;
+    const issuer = await this.discover(provider.Issuer);
+    const client = new issuer.Client({
+      client_id: provider.ClientId,
+      client_secret: decryptPrivateKey(provider.ClientSecretEncrypted, this.config.keyEncryptionKey, providerAad(provider.Name, provider.ClientId)).toString('utf8'),
+      redirect_uris: [externalCallbackUrl(tenant)],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'RS256',
+    });
+    const strategy = new Strategy<ExternalIdentity>(
+      { client, params: { scope: 'openid profile email' }, usePKCE: 'S256', sessionKey: 'upstream' },
+      (tokenset: TokenSet, done: (err: unknown, user?: ExternalIdentity) => void) => {
+        const claims = tokenset.claims();
+        done(null, {
+          issuer: claims.iss,
+          subject: claims.sub,
+          email: typeof claims.email === 'string' ? claims.email : undefined,
+          emailVerified: claims.email_verified === true,
+          name: typeof claims.name === 'string' ? claims.name : undefined,
+          sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+        });
+      },
+    );
+    this.strategies.set(key, strategy);
+    return strategy;
+  }
+
+  private discover(issuerUrl: string): Promise<Issuer> {
+    let pending = this.issuers.get(issuerUrl);
+    if (!pending) {
+      pending = Issuer.discover(issuerUrl);
+      pending.catch((e: Error) => {
+        this.logger.warn(`discovery of ${issuerUrl} failed: ${e.message}`);
+        this.issuers.delete(issuerUrl);
+      });
+      this.issuers.set(issuerUrl, pending);
+    }
+    return pending;
+  }
+}

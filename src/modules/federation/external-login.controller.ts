@@ -77,7 +77,7 @@ export class ExternalLoginController {
     const user = candidates[0];
 
     const previous = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
-    if (previous) await this.sessions.end(tenant, previous);
+    if (previous) await this.endSession.end(tenant, previous);
     const { session, cookieValue } = await this.sessions.create(tenant, {
       userId: user.id,
       amr: ['external'],

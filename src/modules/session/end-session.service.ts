@@ -91,14 +91,14 @@ export class EndSessionService {
       (a): a is TrustedApplicationEntity => !!a && a.isEnabled,
     );
     if (user) await this.backChannel.notify(tenant, apps, subjectOf(tenant, user), session.sid);
-    return apps
-      .filter((a) => a.frontChannelLogoutUri)
-      .map((a) => {
-        const url = new URL(a.frontChannelLogoutUri!);
-        url.searchParams.set('iss', tenant.issuer);
-        url.searchParams.set('sid', session.sid);
-        return url.toString();
-      });
+    // Front-Channel Logout 1.0 §2: the page is loaded in an iframe, so only http(s) URLs qualify.
+    return apps.flatMap((a) => {
+      const url = a.frontChannelLogoutUri ? new URL(a.frontChannelLogoutUri) : undefined;
+      if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return [];
+      url.searchParams.set('iss', tenant.issuer);
+      url.searchParams.set('sid', session.sid);
+      return [url.toString()];
+    });
   }
 
   /** The confirmation form; it carries the request's parameters so that a valid hint still counts after it. */

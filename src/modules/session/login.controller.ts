@@ -12,6 +12,7 @@ import { UsersService } from '../users/users.service';
 import { csrfToken, csrfValid } from './csrf';
 import { messages, pickLang, type Lang, type Messages } from './i18n';
 import { readSignedCookie, SESSION_COOKIE, setSessionCookie } from './session-cookie';
+import { EndSessionService } from './end-session.service';
 import { SessionsService } from './sessions.service';
 
 interface LoginForm {
@@ -28,6 +29,7 @@ export class LoginController {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly views: ViewRenderer,
+    private readonly endSession: EndSessionService,
   ) {}
 
   @Get('login')
@@ -72,7 +74,8 @@ export class LoginController {
     if (previous && previous.userId === user.id) {
       session = await this.sessions.reauthenticate(tenant, previous, ['pwd']);
     } else {
-      if (previous) await this.sessions.end(tenant, previous);
+      // Ended with its single sign-out, so the applications of the replaced session learn of it.
+      if (previous) await this.endSession.end(tenant, previous);
       const created = await this.sessions.create(tenant, { userId: user.id, amr: ['pwd'], idp: 'local' });
       session = created.session;
       setSessionCookie(req, reply, created.cookieValue, tenant.settings.SessionAbsoluteLifetime);

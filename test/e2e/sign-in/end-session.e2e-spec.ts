@@ -448,6 +448,28 @@ describe('sign-in: end session (RP-Initiated, Back-Channel and Front-Channel Log
     expect(await promptNone(browser, client)).toMatchObject({ error: 'login_required' });
   });
 
+  it('the confirmation and signed-out pages follow ui_locales, carried through the confirmation', async () => {
+    const s = await ssoSession({ frontChannel: false });
+    const page = await s.browser.get(`${issuerOf(ts, s.instance)}/connect/endsession?ui_locales=bg`);
+    expect(page.text).toContain('lang="bg"');
+    expect(page.text).toContain('Искате ли да излезете?');
+    const { action, fields } = parseForm(page.text);
+    expect(fields.ui_locales).toBe('bg');
+    const done = await s.browser.post(action, fields);
+    expect(done.text).toContain('Излязохте');
+  });
+
+  // A new sign-in by someone else replaces the browser's session with its single sign-out.
+  it('a session replaced by another person signing in is logged out at its applications too', async () => {
+    const s = await ssoSession({ frontChannel: false });
+    const { createUser } = await import('../../utils/fixtures');
+    await createUser(ts, s.instance, { Login: 'jane.roe', Password: 'another good password' });
+    const res = await signIn(s.browser, s.first.client.authorizationUrl({ scope: 'openid', prompt: 'login' }), 'jane.roe', 'another good password');
+    expect(res.location).toMatch(/^https:\/\/app\.example\.com\/signin-callback\?code=/);
+    await expectLogoutToken(rp.to(s.first.backChannel), s.instance, s.first.clientId, s.first.tokens);
+    await expectLogoutToken(rp.to(s.second.backChannel), s.instance, s.second.clientId, s.second.tokens);
+  });
+
   it('POST to the end-session endpoint works like GET (RP-Initiated Logout §2)', async () => {
     const s = await ssoSession({ frontChannel: false });
     const res = await s.browser.post(`${issuerOf(ts, s.instance)}/connect/endsession`, { id_token_hint: s.first.tokens.id_token!, post_logout_redirect_uri: LOGOUT_CALLBACK, state: 'p' });

@@ -1,16 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule, type Params as LoggerParams } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { CoreModule } from './core.module';
 import type { DatabaseEndpoint } from './database/data-source-options';
 import { OAuthExceptionFilter } from './common/oauth/oauth-exception.filter';
 import { AuthorizeModule } from './modules/authorize/authorize.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { DemoModule } from './modules/demo/demo.module';
 import { DiscoveryModule } from './modules/discovery/discovery.module';
 import { FederationModule } from './modules/federation/federation.module';
 import { HealthController } from './modules/health/health.controller';
 import { MailModule } from './modules/mail/mail.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { InstancesModule } from './modules/instances/instances.module';
 import { IntrospectionModule } from './modules/introspection/introspection.module';
 import { ReferenceTokensModule } from './modules/reference-tokens/reference-tokens.module';
@@ -23,11 +26,14 @@ import { UsersModule } from './modules/users/users.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, endpoint: DatabaseEndpoint): DynamicModule {
+  static forRoot(config: AppConfig, endpoint: DatabaseEndpoint, logging: LoggerParams = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, endpoint),
+        LoggerModule.forRoot(logging),
+        MetricsModule,
+        AuditModule,
         InstancesModule,
         UsersModule,
         TrustedApplicationsModule,

@@ -1,17 +1,25 @@
 import 'reflect-metadata';
 import fastifyCookie from '@fastify/cookie';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { resolveTenantHook } from './common/tenant/resolve-tenant.hook';
+import { registerRateLimits } from './common/rate-limit/rate-limit.hook';
+import { useStrictJsonParser } from './common/http/strict-json';
+import { ViewRenderer } from './common/http/views';
 import { deriveSecret } from './common/crypto/derived-secret';
+import { securityHeaders } from './common/http/security-headers';
+import { createLogging } from './common/logging/logging';
+import { echoRequestIdHook, requestIdFor } from './common/logging/request-id';
 import type { DatabaseEndpoint } from './database/data-source-options';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres';
 import { AdminKeyService } from './modules/admin-auth/admin-key.service';
 import { DemoSeedService, type DemoCredentials } from './modules/demo/demo-seed.service';
 import { InstancesService } from './modules/instances/instances.service';
+import { MetricsService } from './modules/metrics/metrics.service';
 
 export interface Server {
   app: NestFastifyApplication;
@@ -21,22 +29,21 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const LOG_LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
+export interface ServerOptions {
+  /** An embedded database served by another process (the cluster primary, see main.ts) instead of one started here. */
+  embeddedUrl?: string;
+  /** Where the JSON logs go; stdout by default (tests capture them here). */
+  logDestination?: DestinationStream;
+}
 
 /** Builds the whole server (database, migrations, Nest on Fastify), ready to listen. */
-export async function createServer(config: AppConfig): Promise<Server> {
+export async function createServer(config: AppConfig, options: ServerOptions = {}): Promise<Server> {
   let embedded: EmbeddedPostgres | undefined;
   let endpoint: DatabaseEndpoint;
   if (config.databaseUrl) {
     endpoint = { url: config.databaseUrl, embedded: false, poolSize: config.dbPoolSize };
+  } else if (options.embeddedUrl) {
+    endpoint = { url: options.embeddedUrl, embedded: true, poolSize: 1 };
   } else {
     embedded = await startEmbeddedPostgres(config.dataDir);
     endpoint = { url: embedded.url, embedded: true, poolSize: 1 };
@@ -48,11 +55,15 @@ export async function createServer(config: AppConfig): Promise<Server> {
     // protocol layer rejects as invalid_request; this limit applies to every parser.
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 500 },
+    // The request id of the logs and of X-Request-Id: the caller's when sane, else a UUID.
+    genReqId: requestIdFor,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  // JSON logs through pino; every `new Logger(context)` of the code and of Nest goes there too.
+  const logging = createLogging(config, options.logDestination);
   let app: NestFastifyApplication;
   try {
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, endpoint), adapter, {
-      logger: LOG_LEVELS[config.logLevel] ?? LOG_LEVELS.info,
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, endpoint, logging.params), adapter, {
+      logger: logging.nestLogger,
       abortOnError: false,
     });
   } catch (e) {
@@ -61,9 +72,17 @@ export async function createServer(config: AppConfig): Promise<Server> {
   }
   // Cookies are signed with a key derived from KEY_ENCRYPTION_KEY, the same on every node.
   await app.register(fastifyCookie as never, { secret: deriveSecret(config.keyEncryptionKey, 'cookies').toString('base64') });
-  app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService)));
-  app.enableShutdownHooks();
+  // Before the tenant hook, so that its 404s carry them too: security headers, X-Request-Id, metrics.
+  await securityHeaders(app);
+  app.getHttpAdapter().getInstance().addHook('onRequest', echoRequestIdHook);
+  app.getHttpAdapter().getInstance().addHook('onResponse', app.get(MetricsService).onResponse);
+  app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService), app.get(ViewRenderer)));
+  // After the tenant hook: the limits are the instance's settings (preHandler, see rate-limit.hook.ts).
+  await registerRateLimits(app);
+  // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, close, exit 0).
   await app.init();
+  // After init, which registers Nest's JSON parser: the same parser, refusing bodies that are not UTF-8.
+  useStrictJsonParser(app);
 
   const generatedAdminKey = await app.get(AdminKeyService).initialize();
   const demo = config.seedDemo ? await app.get(DemoSeedService).seedIfEmpty(config.port) : undefined;
@@ -85,12 +104,15 @@ export function printStartup(server: Server, config: AppConfig, url: string): vo
   if (config.keyEncryptionKeyGenerated) {
     log.warn(`KEY_ENCRYPTION_KEY is not set: private signing keys are encrypted with a key generated into ${config.dataDir}. Set it in production.`);
   }
+  // Secrets shown once on purpose, for the person who started the server: plain text on stdout,
+  // not a log event (log lines never carry secrets).
+  const banner = (text: string) => process.stdout.write(`${text}\n`);
   if (server.generatedAdminKey) {
-    log.log(`generated admin API key (shown once, stored hashed): ${server.generatedAdminKey}`);
+    banner(`generated admin API key (shown once, stored hashed): ${server.generatedAdminKey}`);
   }
   if (server.demo) {
     const d = server.demo;
-    log.log(
+    banner(
       [
         'demo created:',
         `  global ERP.net ID authority  http://id.localhost:${port}/id`,

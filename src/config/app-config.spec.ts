@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidConfiguration, loadConfig } from './app-config';
 
@@ -33,6 +33,7 @@ describe(loadConfig.name, () => {
       keyPropagationDelaySeconds: 300,
       cacheTtlSeconds: 30,
       dbPoolSize: 10,
+      workers: availableParallelism(),
       logLevel: 'info',
       smtpUrl: undefined,
       mailFrom: 'ERP.net ID <no-reply@localhost>',
@@ -56,6 +57,7 @@ describe(loadConfig.name, () => {
       KEY_PROPAGATION_DELAY_SECONDS: '0',
       CACHE_TTL_SECONDS: '5',
       DB_POOL_SIZE: '20',
+      WORKERS: '4',
       LOG_LEVEL: 'debug',
       SMTP_URL: 'smtp://mail.example.com:587',
       MAIL_FROM: 'ERP.net ID <id@example.com>',
@@ -72,6 +74,7 @@ describe(loadConfig.name, () => {
       keyPropagationDelaySeconds: 0,
       cacheTtlSeconds: 5,
       dbPoolSize: 20,
+      workers: 4,
       logLevel: 'debug',
       smtpUrl: 'smtp://mail.example.com:587',
       mailFrom: 'ERP.net ID <id@example.com>',
@@ -122,6 +125,8 @@ describe(loadConfig.name, () => {
     ['CACHE_TTL_SECONDS', 'soon'],
     ['DB_POOL_SIZE', '0'],
     ['DB_POOL_SIZE', '101'],
+    ['WORKERS', '0'],
+    ['WORKERS', 'many'],
     ['LOG_LEVEL', 'verbose'],
   ])('rejects %s=%j, naming the variable', (name, value) => {
     const error = configError({ DATA_DIR: ':memory:', [name]: value });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -21,6 +22,8 @@ export interface AppConfig {
   keyPropagationDelaySeconds: number;
   cacheTtlSeconds: number;
   dbPoolSize: number;
+  /** Server processes (node:cluster workers); 1 runs in the main process. */
+  workers: number;
   logLevel: string;
   smtpUrl?: string;
   mailFrom: string;
@@ -50,6 +53,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyPropagationDelaySeconds: dto.KEY_PROPAGATION_DELAY_SECONDS ?? 300,
     cacheTtlSeconds: dto.CACHE_TTL_SECONDS ?? 30,
     dbPoolSize: dto.DB_POOL_SIZE ?? 10,
+    workers: dto.WORKERS ?? availableParallelism(),
     logLevel: dto.LOG_LEVEL ?? 'info',
     smtpUrl: dto.SMTP_URL,
     mailFrom: dto.MAIL_FROM || 'ERP.net ID <no-reply@localhost>',

@@ -42,6 +42,10 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   DB_POOL_SIZE?: number;
 
+  /** Server processes on this machine (node:cluster); 1 serves from the main process. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  WORKERS?: number;
+
   /** smtp://user:pass@host:port or smtps://…; absent: mail goes to the outbox table and the log. */
   @IsOptional() @IsString() @Matches(/^smtps?:\/\//, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
   SMTP_URL?: string;

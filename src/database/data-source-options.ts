@@ -3,6 +3,10 @@ import { MIGRATIONS } from '../migrations';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
+/** How long a request waits for a database connection (a new one, or a free one from the pool). */
+export const CONNECT_TIMEOUT_MS = 5000;
+const EMBEDDED_QUEUE_TIMEOUT_MS = 15_000;
+
 export interface DatabaseEndpoint {
   url: string;
   /** PGlite serves one query at a time: its pool holds a single connection. */
@@ -24,7 +28,12 @@ export function dataSourceOptions(endpoint: DatabaseEndpoint): DataSourceOptions
     logging: false,
     extra: {
       max: endpoint.embedded ? 1 : endpoint.poolSize,
-      connectionTimeoutMillis: 5000,
+      // A database that is down refuses at once; one that does not answer (host gone, network
+      // partition), or a pool with no free connection, costs a request at most this long before
+      // it gets 503. The embedded database's single connection is a queue: waiting is normal there.
+      connectionTimeoutMillis: endpoint.embedded ? EMBEDDED_QUEUE_TIMEOUT_MS : CONNECT_TIMEOUT_MS,
+      // TCP keepalive notices a peer that vanished without closing its connections.
+      keepAlive: true,
       // A statement that hangs (database gone, lock wait) fails instead of holding the request.
       statement_timeout: 15000,
       query_timeout: 20000,

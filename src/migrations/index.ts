@@ -2,6 +2,8 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { ReferenceTokens1764000100000 } from './1764000100000-ReferenceTokens';
 import { SignIn1764000200000 } from './1764000200000-SignIn';
 import { ErpNetId1764000300000 } from './1764000300000-ErpNetId';
+import { AuditLog1764000400000 } from './1764000400000-AuditLog';
+import { SignInPolicy1764000500000 } from './1764000500000-SignInPolicy';
 
 /** Every migration, in order; the data source runs them on start. */
-export const MIGRATIONS = [InitialSchema1764000000000, ReferenceTokens1764000100000, SignIn1764000200000, ErpNetId1764000300000];
+export const MIGRATIONS = [InitialSchema1764000000000, ReferenceTokens1764000100000, SignIn1764000200000, ErpNetId1764000300000, AuditLog1764000400000, SignInPolicy1764000500000];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/app-config';
-import { createServer, type Server } from '../../src/server';
+import { createServer, type Server, type ServerOptions } from '../../src/server';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -20,7 +20,7 @@ export interface TestServer {
  * Boots the real application: embedded in-memory PGlite by default, the PostgreSQL of
  * DATABASE_URL when it is set (as CI does for its second run).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({
     DATA_DIR: ':memory:',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
@@ -31,7 +31,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'fatal',
     ...env,
   });
-  const server = await createServer(config);
+  const server = await createServer(config, options);
   await server.app.getHttpAdapter().getInstance().ready();
   const ts: TestServer = {
     server,

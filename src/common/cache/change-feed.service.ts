@@ -1,10 +1,12 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { isClusterMessage, type PrimaryMessage, type WorkerMessage } from '../../cluster/ipc';
 import { DATABASE_ENDPOINT } from '../../database/database.tokens';
-import type { DatabaseEndpoint } from '../../database/data-source-options';
+import { CONNECT_TIMEOUT_MS, type DatabaseEndpoint } from '../../database/data-source-options';
 
 export type ChangeTopic = 'instance' | 'trusted-application' | 'user' | 'keys' | 'reference-token' | 'session';
 
@@ -16,26 +18,43 @@ export interface Change {
 }
 
 const CHANNEL = 'iis_changes';
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 5_000;
+
+/** Everything cached may be stale: every subscriber drops all its entries. */
+const EVERYTHING: Change = { topic: 'instance', instanceId: '*' };
 
 /**
- * Tells every server process that shares the database when cached data changed.
- * A change is applied locally at once and sent to the others with NOTIFY; each process
- * LISTENs on its own connection and reconnects when it drops. Caches keep a short TTL as
- * the safety net for a notification lost while disconnected.
+ * Tells every server process that shares the database when cached data changed. A change is
+ * applied locally at once and sent to the others:
+ * - on PostgreSQL with NOTIFY; each process LISTENs on a connection of its own and reconnects
+ *   when it drops, then drops every cached entry, since it cannot know what it missed;
+ * - on the embedded database, which only the processes of one cluster share, through the
+ *   cluster primary (IPC), which relays to every other worker;
+ * - a single process on the embedded database has no one to tell.
+ * Caches keep a short TTL as the safety net for a notification that is lost anyway.
  */
 @Injectable()
 export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeFeed.name);
   private readonly nodeId = randomUUID();
   private readonly handlers: ((change: Change) => void)[] = [];
+  private readonly transport: 'notify' | 'ipc' | 'none';
   private listener?: Client;
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private listening = false;
+  private readonly onIpc = (message: unknown) => {
+    if (isClusterMessage<PrimaryMessage>(message) && message.iis === 'change') this.receive(message.payload);
+  };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(DATABASE_ENDPOINT) private readonly endpoint: DatabaseEndpoint,
-  ) {}
+  ) {
+    this.transport = !endpoint.embedded ? 'notify' : cluster.isWorker && process.send ? 'ipc' : 'none';
+  }
 
   subscribe(handler: (change: Change) => void): void {
     this.handlers.push(handler);
@@ -43,21 +62,42 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
 
   async publish(change: Change): Promise<void> {
     this.deliver(change);
-    if (this.endpoint.embedded) return; // one process only
     const payload = JSON.stringify({ ...change, node: this.nodeId });
-    await this.dataSource.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((e: Error) => {
-      this.logger.warn(`could not notify other nodes: ${e.message}`);
-    });
+    if (this.transport === 'ipc') {
+      if (!process.connected) return; // the primary is gone; this worker is shutting down
+      process.send!({ iis: 'change', payload } satisfies WorkerMessage, undefined, undefined, (e: Error | null) => {
+        if (e) this.logger.warn(`could not tell the other workers: ${e.message}`);
+      });
+    } else if (this.transport === 'notify') {
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((e: Error) => {
+        this.logger.warn(`could not notify other nodes: ${e.message}`);
+      });
+    }
   }
 
   async onModuleInit(): Promise<void> {
-    if (!this.endpoint.embedded) await this.listen();
+    if (this.transport === 'notify') await this.listen();
+    if (this.transport === 'ipc') process.on('message', this.onIpc);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    await this.listener?.end().catch(() => undefined);
+    process.off('message', this.onIpc);
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.removeAllListeners();
+    listener?.on('error', () => undefined);
+    await listener?.end().catch(() => undefined);
+  }
+
+  private receive(payload: string): void {
+    try {
+      const { node, ...change } = JSON.parse(payload) as Change & { node: string };
+      if (node !== this.nodeId) this.deliver(change);
+    } catch {
+      this.logger.warn('ignored a malformed change notification');
+    }
   }
 
   private deliver(change: Change): void {
@@ -71,39 +111,50 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.endpoint.url, connectionTimeoutMillis: 5000 });
+    const client = new Client({ connectionString: this.endpoint.url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     client.on('notification', (msg) => {
-      if (!msg.payload) return;
-      try {
-        const { node, ...change } = JSON.parse(msg.payload) as Change & { node: string };
-        if (node !== this.nodeId) this.deliver(change);
-      } catch {
-        this.logger.warn('ignored a malformed change notification');
-      }
+      if (msg.payload) this.receive(msg.payload);
     });
     client.on('error', () => this.scheduleReconnect(client));
     client.on('end', () => this.scheduleReconnect(client));
+    const reconnecting = this.reconnectDelay > RECONNECT_MIN_MS;
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
+      if (this.stopped) {
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.listener = client;
+      this.listening = true;
+      this.reconnectDelay = RECONNECT_MIN_MS;
+      if (reconnecting) {
+        this.logger.log('listening for changes again');
+        // Whatever changed while this process was deaf is unknown.
+        this.deliver(EVERYTHING);
+      }
     } catch (e) {
-      this.logger.warn(`LISTEN failed, retrying: ${(e as Error).message}`);
+      if (!reconnecting) this.logger.warn(`LISTEN failed, retrying: ${(e as Error).message}`);
       this.scheduleReconnect(client);
     }
   }
 
   private scheduleReconnect(client: Client): void {
     if (this.stopped || this.reconnectTimer) return;
+    if (this.listening) this.logger.warn('lost the change notification connection; reconnecting');
+    this.listening = false;
     client.removeAllListeners();
+    client.on('error', () => undefined);
     client.end().catch(() => undefined);
-    this.listener = undefined;
+    if (this.listener === client) this.listener = undefined;
+    // Cached entries keep serving meanwhile: they are dropped once listening again, and the TTL
+    // bounds how stale they get until then.
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(RECONNECT_MAX_MS, this.reconnectDelay * 2);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      // Whatever changed while we were deaf is unknown: drop every cached entry.
-      this.deliver({ topic: 'instance', instanceId: '*' });
       void this.listen();
-    }, 1000);
+    }, delay);
     this.reconnectTimer.unref();
   }
 }

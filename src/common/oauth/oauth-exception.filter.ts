@@ -2,7 +2,11 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminException, adminErrorStatus } from '../admin/admin.exception';
 import { isDatabaseUnavailable } from '../database-errors';
+import { isUnstorableInput } from '../unstorable-input';
+import { messages, pickLang } from '../../modules/session/i18n';
 import { AuthorizationError } from '../../modules/authorize/authorization.error';
+import { isBrowserPage } from '../http/browser-page';
+import { sendServiceUnavailable } from '../http/service-unavailable';
 import { ViewRenderer } from '../http/views';
 import { handleAuthorizationError } from './authorization-error.handler';
 import { OAuthError } from './errors';
@@ -29,7 +33,13 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     if (exception instanceof AuthorizationError) return handleAuthorizationError(exception, request, reply, this.views);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable on ${request.method} ${request.routeOptions?.url ?? ''}: ${(exception as Error).message}`);
+      sendServiceUnavailable(request, reply, this.views, request.tenant?.name);
+      return;
+    }
     const { status, body, wwwAuthenticate } = this.toResponse(exception, request);
+    if (isBrowserPage(request)) return this.errorPage(request, reply, status, body);
     if (wwwAuthenticate) reply.header('WWW-Authenticate', wwwAuthenticate);
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     reply.status(status).send(body);
@@ -58,12 +68,18 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       // Fastify's own 4xx (unsupported media type, malformed body, body too large).
       return { status: statusCode, body: describe('invalid_request', (exception as Error).message) };
     }
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
-      return { status: 503, body: describe('temporarily_unavailable', 'the service is temporarily unavailable, try again shortly') };
+    if (isUnstorableInput(exception)) {
+      return { status: 400, body: describe('invalid_request', 'the request holds characters that are not accepted (such as NUL)') };
     }
     this.logger.error(`unhandled error on ${request.method} ${request.routeOptions?.url ?? ''}`, (exception as Error)?.stack ?? String(exception));
     return { status: 500, body: describe('server_error', 'an unexpected error occurred') };
+  }
+
+  /** The error page of a browser page (a framework 4xx such as a wrong media type, or a 500), instead of JSON. */
+  private errorPage(request: FastifyRequest, reply: FastifyReply, status: number, body: ErrorBody): void {
+    const lang = pickLang(undefined, request.headers['accept-language']);
+    const t = messages(lang);
+    this.views.render(reply, 'error', { lang, t, title: t.errorTitle, instanceName: request.tenant?.name, message: body.error_description ?? body.error, code: body.error }, { status });
   }
 }
 

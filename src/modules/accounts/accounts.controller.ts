@@ -52,6 +52,7 @@ export class AccountsController {
   @Get('verify')
   async verify(@CurrentTenant() tenant: Tenant, @Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const lang = this.lang(req, query);
+    if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
     const t = messages(lang);
     const token = stringParam(query, 'token');
     const ok = token ? await this.accounts.verifyEmail(tenant, token) : false;
@@ -83,6 +84,7 @@ export class AccountsController {
   @Get('reset')
   async resetPage(@CurrentTenant() tenant: Tenant, @Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const lang = this.lang(req, query);
+    if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
     const t = messages(lang);
     const token = stringParam(query, 'token');
     if (!token || !(await this.accounts.canReset(tenant, token))) return this.message(reply, lang, { heading: t.errorTitle, text: t.linkInvalid, isError: true }, 400);
@@ -93,6 +95,7 @@ export class AccountsController {
   async reset(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const form = body(req);
     const lang = this.lang(req, form);
+    if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
     const t = messages(lang);
     const token = stringParam(form, 'token');
     const password = stringParam(form, 'password');
@@ -106,13 +109,16 @@ export class AccountsController {
 
   @Get('profile')
   async profilePage(@CurrentTenant() tenant: Tenant, @Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.renderProfile(tenant, req, reply, this.lang(req, query));
+    const lang = this.lang(req, query);
+    if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
+    return this.renderProfile(tenant, req, reply, lang);
   }
 
   @Post('profile')
   async profile(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const form = body(req);
     const lang = this.lang(req, form);
+    if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
     const session = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
     if (!session) return reply.redirect(this.loginUrl(tenant, undefined), 303);
     if (!csrfValid(req, form.csrf)) return this.renderProfile(tenant, req, reply, lang, { error: 'csrfFailed', status: 403 });

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
 import type { Tenant } from '../../common/tenant/tenant';
+import { Transactions } from '../../database/transactions';
 import { MailService } from '../mail/mail.service';
 import { messages, type Lang } from '../session/i18n';
 import { PasswordHasher } from '../users/password-hasher';
@@ -24,6 +25,7 @@ export class AccountsService {
     private readonly hasher: PasswordHasher,
     private readonly mail: MailService,
     private readonly changes: ChangeFeed,
+    private readonly transactions: Transactions,
   ) {}
 
   /**
@@ -67,8 +69,7 @@ export class AccountsService {
   }
 
   async sendVerification(tenant: Tenant, user: UserEntity, lang: Lang): Promise<void> {
-    await this.tokens.invalidate(tenant.id, user.id, 'verify-email');
-    const token = await this.tokens.create(tenant.id, user.id, 'verify-email', VERIFY_TTL_SECONDS);
+    const token = await this.replaceLinks(tenant, user, 'verify-email', VERIFY_TTL_SECONDS);
     const link = `${tenant.issuer}/account/verify?token=${token}`;
     const t = messages(lang);
     await this.mail.send({ instanceId: tenant.id, to: user.email!, subject: t.mailVerifySubject, text: `${t.mailVerifyBody}\n\n${link}\n`, links: [link] });
@@ -76,9 +77,13 @@ export class AccountsService {
 
   /** True when the link verified an email now. */
   async verifyEmail(tenant: Tenant, token: string): Promise<boolean> {
-    const userId = await this.tokens.consume(tenant.id, token, 'verify-email');
+    // The link is used up only together with the verification it performs.
+    const userId = await this.transactions.run(async () => {
+      const id = await this.tokens.consume(tenant.id, token, 'verify-email');
+      if (id) await this.users.update({ id, instanceId: tenant.id }, { emailVerified: true });
+      return id;
+    });
     if (!userId) return false;
-    await this.users.update({ id: userId, instanceId: tenant.id }, { emailVerified: true });
     await this.changes.publish({ topic: 'user', instanceId: tenant.id });
     return true;
   }
@@ -98,9 +103,15 @@ export class AccountsService {
 
   /** Sets the new password; a reset link also proves the email, so it counts as verified. */
   async resetPassword(tenant: Tenant, token: string, password: string): Promise<boolean> {
-    const userId = await this.tokens.consume(tenant.id, token, 'reset-password');
+    // Hashed before the transaction, which then holds its connection for two statements only.
+    if (!(await this.tokens.isUsable(tenant.id, token, 'reset-password'))) return false;
+    const passwordHash = await this.hasher.hash(password);
+    const userId = await this.transactions.run(async () => {
+      const id = await this.tokens.consume(tenant.id, token, 'reset-password');
+      if (id) await this.users.update({ id, instanceId: tenant.id }, { passwordHash, emailVerified: true });
+      return id;
+    });
     if (!userId) return false;
-    await this.users.update({ id: userId, instanceId: tenant.id }, { passwordHash: await this.hasher.hash(password), emailVerified: true });
     await this.changes.publish({ topic: 'user', instanceId: tenant.id });
     this.logger.log(`password reset for an account of ${tenant.name}`);
     return true;
@@ -124,9 +135,16 @@ export class AccountsService {
   }
 
   private async resetLink(tenant: Tenant, user: UserEntity): Promise<string> {
-    await this.tokens.invalidate(tenant.id, user.id, 'reset-password');
-    const token = await this.tokens.create(tenant.id, user.id, 'reset-password', RESET_TTL_SECONDS);
+    const token = await this.replaceLinks(tenant, user, 'reset-password', RESET_TTL_SECONDS);
     return `${tenant.issuer}/account/reset?token=${token}`;
+  }
+
+  /** A new link and the end of the older ones, together. */
+  private replaceLinks(tenant: Tenant, user: UserEntity, purpose: 'verify-email' | 'reset-password', ttlSeconds: number): Promise<string> {
+    return this.transactions.run(async () => {
+      await this.tokens.invalidate(tenant.id, user.id, purpose);
+      return this.tokens.create(tenant.id, user.id, purpose, ttlSeconds);
+    });
   }
 
   private findByEmail(tenant: Tenant, email: string): Promise<UserEntity | null> {

@@ -1,5 +1,6 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { formBody } from '../../common/http/form-body';
 import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
 import type { Tenant } from '../../common/tenant/tenant';
 import { AuthorizeService } from './authorize.service';
@@ -16,7 +17,6 @@ export class AuthorizeController {
 
   @Post('authorize')
   post(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-    return this.service.authorize(tenant, body, req, reply);
+    return this.service.authorize(tenant, formBody(req), req, reply);
   }
 }

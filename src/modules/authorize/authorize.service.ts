@@ -17,6 +17,7 @@ import { SessionsService } from '../session/sessions.service';
 import { AuthorizationCodesRepository } from '../tokens/authorization-codes.repository';
 import { UserTokensService, type UserGrant } from '../tokens/user-tokens.service';
 import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
+import { MetricsService } from '../metrics/metrics.service';
 import type { UserEntity } from '../users/user.entity';
 import { signInRefusal } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
@@ -46,6 +47,7 @@ export class AuthorizeService {
     private readonly tokens: UserTokensService,
     private readonly views: ViewRenderer,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {
     this.sealKey = deriveSecret(config.keyEncryptionKey, 'pending-authorization');
   }
@@ -103,6 +105,7 @@ export class AuthorizeService {
     if (req.responseTypes.has('id_token')) {
       out.id_token = await this.tokens.idToken(tenant, req.client, user, grant, { nonce: req.nonce, accessToken: out.access_token, code: out.code, state: req.redirect.state });
     }
+    if (out.access_token || out.id_token) this.metrics.tokenIssued(out.code ? 'hybrid' : 'implicit', tenant.name);
     return deliverAuthorizationResponse(reply, this.views, req.redirect, out, lang);
   }
 

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { hashSecret } from '@app/oauth-core';
+import { DATABASE_ENDPOINT } from '../../database/database.tokens';
+import type { DatabaseEndpoint } from '../../database/data-source-options';
+import { Transactions } from '../../database/transactions';
 import { InstancesService } from '../instances/instances.service';
 import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
 import { UsersService } from '../users/users.service';
@@ -12,6 +17,9 @@ export interface DemoCredentials {
   userPassword: string;
 }
 
+// Any constant works; it only has to be the same for every node that shares the database.
+const SEED_LOCK = 7_263_514_002;
+
 /** On an empty database: the global ERP.net ID authority, the testdb instance, an application and a user. */
 @Injectable()
 export class DemoSeedService {
@@ -21,11 +29,25 @@ export class DemoSeedService {
     private readonly instances: InstancesService,
     private readonly applications: TrustedApplicationsService,
     private readonly users: UsersService,
+    private readonly transactions: Transactions,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(DATABASE_ENDPOINT) private readonly endpoint: DatabaseEndpoint,
   ) {}
 
-  /** `port` makes the demo's URLs (ERP.net ID's issuer, the federation callback) match how it is reached. */
-  async seedIfEmpty(port: number): Promise<DemoCredentials | undefined> {
-    if ((await this.instances.list()).length > 0) return undefined;
+  /**
+   * `port` makes the demo's URLs (ERP.net ID's issuer, the federation callback) match how it is
+   * reached. One transaction: the demo is created whole or not at all. Nodes that start together
+   * on an empty PostgreSQL take turns under an advisory lock, and the later ones find it there.
+   */
+  seedIfEmpty(port: number): Promise<DemoCredentials | undefined> {
+    return this.transactions.run(async () => {
+      if (!this.endpoint.embedded) await this.dataSource.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK]);
+      if ((await this.instances.list()).length > 0) return undefined;
+      return this.seed(port);
+    });
+  }
+
+  private async seed(port: number): Promise<DemoCredentials> {
     this.logger.log('empty database: creating the demo instances');
     const globalIssuer = `http://id.localhost:${port}/id`;
     const federationSecret = randomBytes(24).toString('base64url');

@@ -9,6 +9,7 @@ import { InvalidRequest } from '../../common/oauth/errors';
 import { EndSessionService } from '../session/end-session.service';
 import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
 import type { Tenant } from '../../common/tenant/tenant';
+import { AuditService } from '../audit/audit.service';
 import { AuthorizeService } from '../authorize/authorize.service';
 import { decryptPrivateKey, encryptPrivateKey } from '../keys/key-encryption';
 import { messages, pickLang, type Lang, type Messages } from '../session/i18n';
@@ -48,6 +49,7 @@ export class ExternalLoginController {
     private readonly views: ViewRenderer,
     private readonly clock: Clock,
     private readonly endSession: EndSessionService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('callback')
@@ -62,18 +64,28 @@ export class ExternalLoginController {
     let identity: ExternalIdentity;
     try {
       const outcome = await this.federation.run(tenant, provider, { method: 'GET', url: req.url }, { upstream: state.upstream });
-      if (outcome.kind !== 'success') return this.refuse(tenant, reply, lang, 'externalFailed', 400);
+      if (outcome.kind !== 'success') {
+        await this.audit.signInFailed(tenant, req, undefined, 'external_failed');
+        return this.refuse(tenant, reply, lang, 'externalFailed', 400);
+      }
       identity = outcome.user as ExternalIdentity;
     } catch (e) {
       this.logger.warn(`sign-in through ${provider.Name} failed: ${(e as Error).message}`);
+      await this.audit.signInFailed(tenant, req, undefined, 'external_failed');
       return this.refuse(tenant, reply, lang, 'externalFailed', 400);
     }
-    if (!identity.email || !identity.emailVerified) return this.refuse(tenant, reply, lang, 'externalUnverified', 403);
+    if (!identity.email || !identity.emailVerified) {
+      await this.audit.signInFailed(tenant, req, identity.email, 'external_unverified');
+      return this.refuse(tenant, reply, lang, 'externalUnverified', 403);
+    }
 
     const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
     const candidates = (await this.users.findByEmail(tenant.id, identity.email)).filter((u) => canSignIn(u) && (!validated || !signInRefusal(validated.client, u)));
     // Exactly one instance user may own the email; none or several is no match.
-    if (candidates.length !== 1) return this.refuse(tenant, reply, lang, 'externalNoMatch', 403);
+    if (candidates.length !== 1) {
+      await this.audit.signInFailed(tenant, req, identity.email, 'external_no_match');
+      return this.refuse(tenant, reply, lang, 'externalNoMatch', 403);
+    }
     const user = candidates[0];
 
     const previous = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
@@ -88,6 +100,7 @@ export class ExternalLoginController {
     });
     setSessionCookie(req, reply, cookieValue, tenant.settings.SessionAbsoluteLifetime);
     this.logger.log(`${tenant.name}: signed in through ${provider.Name}`);
+    await this.audit.signInSucceeded(tenant, req, user, `external:${provider.Name}`);
     if (validated) return this.authorize.respond(tenant, validated, session, user, reply, lang);
     const t = messages(lang);
     return this.views.render(reply, 'signed-in', { lang, t, title: t.signedInTitle, instanceName: tenant.name, userName: user.name });

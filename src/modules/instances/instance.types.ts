@@ -9,7 +9,7 @@ export interface WebSite {
   AdditionalProperties?: Record<string, string>;
 }
 
-/** Per-instance lifetimes and policies, in seconds. */
+/** Per-instance lifetimes (in seconds) and policies. */
 export interface InstanceSettings {
   AccessTokenLifetime: number;
   IdentityTokenLifetime: number;
@@ -18,6 +18,20 @@ export interface InstanceSettings {
   SessionIdleTimeout: number;
   SessionAbsoluteLifetime: number;
   ReferenceTokenMaxLifetime: number;
+  /** Failed passwords in a row (within SignInLockoutSeconds) that lock an account; 0 turns lockout off. */
+  SignInMaxFailures: number;
+  /** How long a locked account stays locked, and how long a failed attempt is remembered. */
+  SignInLockoutSeconds: number;
+  /** Requests per RateLimitWindowSeconds, per client IP, to each sign-in form (login, register, forgot). */
+  SignInRateLimitPerIp: number;
+  /** Sign-in attempts per RateLimitWindowSeconds for one username, from any IP. */
+  SignInRateLimitPerAccount: number;
+  /** Requests per RateLimitWindowSeconds to each back-channel endpoint (token, introspect, revocation) per client_id and IP. */
+  TokenRateLimitPerClient: number;
+  /** Requests per RateLimitWindowSeconds to each back-channel endpoint per IP, whatever the client_id. */
+  TokenRateLimitPerIp: number;
+  /** The window of the rate limits above, in seconds. */
+  RateLimitWindowSeconds: number;
 }
 
 export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
@@ -28,6 +42,13 @@ export const DEFAULT_INSTANCE_SETTINGS: InstanceSettings = {
   SessionIdleTimeout: 8 * 3600,
   SessionAbsoluteLifetime: 7 * 24 * 3600,
   ReferenceTokenMaxLifetime: 365 * 24 * 3600,
+  SignInMaxFailures: 5,
+  SignInLockoutSeconds: 900,
+  SignInRateLimitPerIp: 60,
+  SignInRateLimitPerAccount: 10,
+  TokenRateLimitPerClient: 600,
+  TokenRateLimitPerIp: 1200,
+  RateLimitWindowSeconds: 60,
 };
 
 export const SETTING_NAMES = Object.keys(DEFAULT_INSTANCE_SETTINGS) as (keyof InstanceSettings)[];

@@ -1,12 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
+import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
 import { InstanceCreateDto, InstanceUpdateDto } from './dto/instance.dto';
 import { instanceResponse } from './instance.response';
 import { InstancesService } from './instances.service';
 
 @Controller('admin/v1/instances')
 @UseGuards(AdminGuard)
+@UseInterceptors(AdminAuditInterceptor)
 @UsePipes(adminValidationPipe())
 export class InstancesController {
   constructor(private readonly service: InstancesService) {}

@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { AdminGuard } from '../admin-auth/admin.guard';
+import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
 import { InstancesService } from '../instances/instances.service';
 import type { KeyView } from './keys.service';
 import { KeysService } from './keys.service';
@@ -16,6 +17,7 @@ const keyResponse = ({ entity, state }: KeyView) => ({
 
 @Controller('admin/v1/instances/:name/keys')
 @UseGuards(AdminGuard)
+@UseInterceptors(AdminAuditInterceptor)
 export class KeysController {
   constructor(
     private readonly instances: InstancesService,

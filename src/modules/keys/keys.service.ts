@@ -21,6 +21,8 @@ const CLOCK_SKEW_MS = 60_000;
 export interface SigningKey {
   kid: string;
   privateKey: KeyObject;
+  /** The base64url protected header per JWT typ, built on first use (TokenSigner). */
+  encodedHeaders: Map<string, string>;
 }
 
 export interface KeyView {
@@ -30,8 +32,10 @@ export interface KeyView {
 
 interface InstanceKeys {
   entities: SigningKeyEntity[];
-  /** Decrypted once per process, on first use. */
-  privateKeys: Map<string, KeyObject>;
+  /** Decrypted and imported once per process, on first use. */
+  privateKeys: Map<string, SigningKey>;
+  /** The key that signs until `derivedUntil`. */
+  signing?: SigningKey;
   jwksJson?: string;
   /** When the rows are read again (the safety net behind change notifications). */
   reloadAt: number;
@@ -90,18 +94,20 @@ export class KeysService implements OnModuleInit {
     return entities.map((entity) => ({ entity, state: keyState(entity, now) }));
   }
 
-  /** The key that signs now. */
+  /** The key that signs now; picked again when a key changes state or the rows are re-read. */
   async signingKey(instanceId: string): Promise<SigningKey> {
     const keys = await this.load(instanceId);
+    if (keys.signing) return keys.signing;
     const entity = pickSigningKey(keys.entities, this.clock.now());
     if (!entity) throw new Error(`instance ${instanceId} has no active signing key`);
-    let privateKey = keys.privateKeys.get(entity.kid);
-    if (!privateKey) {
+    let key = keys.privateKeys.get(entity.kid);
+    if (!key) {
       const der = decryptPrivateKey(entity.privateKeyEncrypted, this.config.keyEncryptionKey, entity.kid);
-      privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-      keys.privateKeys.set(entity.kid, privateKey);
+      key = { kid: entity.kid, privateKey: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }), encodedHeaders: new Map() };
+      keys.privateKeys.set(entity.kid, key);
     }
-    return { kid: entity.kid, privateKey };
+    keys.signing = key;
+    return key;
   }
 
   /** The published public keys, as JSON text built once per key change. */
@@ -129,9 +135,10 @@ export class KeysService implements OnModuleInit {
       entry = { entities, privateKeys: entry?.privateKeys ?? new Map(), reloadAt: now.getTime() + this.config.cacheTtlSeconds * 1000, derivedUntil: 0 };
       this.cache.set(instanceId, entry);
     }
-    // A key changing state (pending -> active -> retired -> expired) needs only the derived JSON rebuilt.
+    // A key changing state (pending -> active -> retired -> expired) needs only the derived values rebuilt.
     if (now.getTime() >= entry.derivedUntil) {
       entry.jwksJson = undefined;
+      entry.signing = undefined;
       entry.derivedUntil = nextTransition(entry.entities, now)?.getTime() ?? Infinity;
     }
     return entry;

@@ -35,13 +35,23 @@ export class MailService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
   ) {
-    if (config.smtpUrl) this.transport = createTransport(config.smtpUrl);
+    // Bounded, so that a hanging mail server never holds a person's request for minutes.
+    if (config.smtpUrl) this.transport = createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as never);
   }
 
-  async send(mail: Mail): Promise<void> {
+  /**
+   * Never throws: a mail server that is down must not fail the page that sent the mail (the account
+   * exists already; the person can ask for the link again). Returns whether the message went out.
+   */
+  async send(mail: Mail): Promise<boolean> {
     if (this.transport) {
-      await this.transport.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
-      return;
+      try {
+        await this.transport.sendMail({ from: this.config.mailFrom, to: mail.to, subject: mail.subject, text: mail.text });
+        return true;
+      } catch (e) {
+        this.logger.warn(`could not send "${mail.subject}" by SMTP: ${(e as Error).message}`);
+        return false;
+      }
     }
     await this.db.query('INSERT INTO outbox (instance_id, to_address, subject, body, links) VALUES ($1, $2, $3, $4, $5)', [
       mail.instanceId,
@@ -51,6 +61,7 @@ export class MailService {
       JSON.stringify(mail.links),
     ]);
     this.logger.log(`(no SMTP_URL) mail to ${mail.to}: ${mail.subject} ${mail.links.join(' ')}`);
+    return true;
   }
 
   async outbox(to: string | undefined, limit = 100): Promise<OutboxEntry[]> {

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
+import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
 import { InstancesService } from '../instances/instances.service';
 import { ReferenceTokenCreateDto } from './dto/reference-token.dto';
 import { issuedReferenceTokenResponse, referenceTokenResponse } from './reference-token.response';
@@ -8,6 +9,7 @@ import { ReferenceTokensService } from './reference-tokens.service';
 
 @Controller('admin/v1/instances/:name/reference-tokens')
 @UseGuards(AdminGuard)
+@UseInterceptors(AdminAuditInterceptor)
 @UsePipes(adminValidationPipe())
 export class ReferenceTokensController {
   constructor(

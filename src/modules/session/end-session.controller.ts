@@ -1,6 +1,7 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
+import { formBody } from '../../common/http/form-body';
 import type { Tenant } from '../../common/tenant/tenant';
 import { EndSessionService } from './end-session.service';
 
@@ -16,7 +17,7 @@ export class EndSessionController {
 
   @Post('endsession')
   post(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-    return this.service.endSession(tenant, body, req, reply);
+    // RP-Initiated Logout §2: a POST is form-serialized; anything else is refused (the error page).
+    return this.service.endSession(tenant, formBody(req), req, reply);
   }
 }

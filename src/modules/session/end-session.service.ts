@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { duplicatedParameters, isRegisteredUri, parseUriList, stringParam } from '@app/oauth-core';
 import { ViewRenderer } from '../../common/http/views';
 import type { Tenant } from '../../common/tenant/tenant';
+import { AuditService } from '../audit/audit.service';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
 import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
 import { subjectOf } from '../tokens/user-claims';
@@ -45,10 +46,15 @@ export class EndSessionService {
     private readonly hints: IdTokenHintVerifier,
     private readonly backChannel: BackChannelLogout,
     private readonly views: ViewRenderer,
+    private readonly audit: AuditService,
   ) {}
 
   async endSession(tenant: Tenant, params: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const lang = pickLang(stringParam(params, 'ui_locales'), req.headers['accept-language']);
+    // A malformed request (a parameter repeated, which OAuth forbids) is refused, as opr does; a
+    // well-formed one with a hint that is not valid is only "no hint" (confirmation, no redirect).
+    const repeated = duplicatedParameters(params);
+    if (repeated.length) return this.malformed(reply, tenant, lang, `parameters must not be repeated: ${repeated.join(', ').slice(0, 200)}`);
     const session = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
     const request = await this.validate(tenant, params, session);
 
@@ -87,6 +93,7 @@ export class EndSessionService {
   async end(tenant: Tenant, session: SessionEntity): Promise<string[]> {
     if (!(await this.sessions.end(tenant, session))) return [];
     const user = await this.users.findById(tenant.id, session.userId);
+    await this.audit.signedOut(tenant, user?.login, session.sid);
     const apps = (await Promise.all((await this.sessions.participants(session)).map((uri) => this.applications.findByClientId(tenant.id, uri)))).filter(
       (a): a is TrustedApplicationEntity => !!a && a.isEnabled,
     );
@@ -123,6 +130,11 @@ export class EndSessionService {
       },
       { status: csrfFailed ? 403 : 200 },
     );
+  }
+
+  private malformed(reply: FastifyReply, tenant: Tenant, lang: Lang, description: string): FastifyReply {
+    const t = messages(lang);
+    return this.views.render(reply, 'error', { lang, t, title: t.errorTitle, instanceName: tenant.name, message: description, code: 'invalid_request' }, { status: 400 });
   }
 
   private loggedOut(reply: FastifyReply, tenant: Tenant, lang: Lang, redirectUri: string | undefined, frontChannelUris: string[]): FastifyReply {

@@ -42,6 +42,9 @@ describe(IdTokenHintVerifier.name, () => {
     ['azp that is not an audience', () => sign({ ...base, aud: ['app.example.com', 'api'], azp: 'evil' })],
     ['azp other than the single audience', () => sign({ ...base, azp: 'evil' })],
     ['alg none', async () => `${Buffer.from('{"alg":"none","kid":"k1"}').toString('base64url')}.${Buffer.from(JSON.stringify(base)).toString('base64url')}.`],
+    ['not yet valid (nbf in the future)', () => sign({ ...base, nbf: Math.floor(Date.now() / 1000) + 3600 })],
+    ['issued in the future (iat)', () => sign({ ...base, iat: Math.floor(Date.now() / 1000) + 3600 })],
+    ['HS256 keyed with our public key', () => new SignJWT(base).setProtectedHeader({ alg: 'HS256', kid: 'k1', typ: 'JWT' }).sign(new TextEncoder().encode(ours.publicKey.export({ type: 'spki', format: 'pem' }) as string))],
     ['garbage', async () => 'not-a-jwt'],
   ])('rejects %s', async (_, token) => {
     expect(await sut.verify(tenant, await token())).toBeNull();

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { compactVerify, decodeProtectedHeader } from 'jose';
+import { isDatabaseUnavailable } from '../../common/database-errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { KeysService } from '../keys/keys.service';
+
+/** As for access tokens (access-token-verifier.ts): our own nodes may disagree on the time by a little. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface IdTokenHint {
   clientId: string;
@@ -27,11 +31,21 @@ export class IdTokenHintVerifier {
       const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
       const clientId = audienceClient(claims);
       if (claims.iss !== tenant.issuer || !clientId || typeof claims.sub !== 'string') return null;
+      // Expired is fine, issued in the future is not: we never issue one, so it was not ours.
+      if (notYetValid(claims)) return null;
       return { clientId, sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
-    } catch {
+    } catch (e) {
+      // An unreachable database is a 503, not an invalid hint.
+      if (isDatabaseUnavailable(e)) throw e;
       return null;
     }
   }
+}
+
+/** nbf or iat later than now (with our nodes' small clock tolerance). */
+function notYetValid(claims: Record<string, unknown>): boolean {
+  const latest = Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_SECONDS;
+  return [claims.nbf, claims.iat].some((t) => t !== undefined && (typeof t !== 'number' || t > latest));
 }
 
 /** The client the ID token was issued to: its single audience, or azp when it names one of several (OIDC Core §2). */

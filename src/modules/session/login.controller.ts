@@ -1,19 +1,26 @@
 import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringParam } from '@app/oauth-core';
+import { formBody } from '../../common/http/form-body';
 import { ViewRenderer } from '../../common/http/views';
 import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
 import type { Tenant } from '../../common/tenant/tenant';
+import { AuditService } from '../audit/audit.service';
 import { AuthorizeService, type PendingAuthorization } from '../authorize/authorize.service';
 import type { ValidatedAuthorizeRequest } from '../authorize/authorize.types';
 import { providerLinks } from '../federation/external-providers';
+import { PasswordSignIn } from '../sign-in-policy/password-sign-in.service';
 import { canSignIn, signInRefusal } from '../users/sign-in-policy';
-import { UsersService } from '../users/users.service';
 import { csrfToken, csrfValid } from './csrf';
 import { messages, pickLang, type Lang, type Messages } from './i18n';
 import { readSignedCookie, SESSION_COOKIE, setSessionCookie } from './session-cookie';
 import { EndSessionService } from './end-session.service';
 import { SessionsService } from './sessions.service';
+
+/** The Global authority is branded ERP.net ID; an instance shows its own name. */
+function displayName(tenant: Tenant): string {
+  return tenant.type === 'Global' ? 'ERP.net ID' : tenant.name;
+}
 
 interface LoginForm {
   username?: string;
@@ -26,44 +33,52 @@ interface LoginForm {
 export class LoginController {
   constructor(
     private readonly authorize: AuthorizeService,
-    private readonly users: UsersService,
+    private readonly passwordSignIn: PasswordSignIn,
     private readonly sessions: SessionsService,
     private readonly views: ViewRenderer,
     private readonly endSession: EndSessionService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('login')
   async page(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const sealed = stringParam(query, 'request');
     const pending = this.authorize.openPending(sealed);
-    if (sealed && !pending) return this.expired(tenant, req, reply, this.lang(req, query, undefined));
+    // A request parameter that is not one sealed by us (repeated, forged, expired) is an expired sign-in.
+    if (query.request !== undefined && !pending) return this.expired(tenant, req, reply, this.lang(req, query, undefined));
     const lang = this.lang(req, query, pending);
     const error = stringParam(query, 'reason') === 'not-allowed' ? 'userNotAllowed' : undefined;
     const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
-    return this.render(tenant, req, reply, lang, sealed, validated, { username: pending?.params.login_hint, error });
+    return this.render(tenant, req, reply, lang, sealed, validated, { username: pending?.params.login_hint, error, status: error ? 403 : undefined });
   }
 
   @Post('login')
   async submit(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const form = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+    // An HTML form posts application/x-www-form-urlencoded; anything else is refused (the error page).
+    const form = formBody(req);
     const sealed = stringParam(form, 'request');
     const pending = this.authorize.openPending(sealed);
     const lang = this.lang(req, form, pending);
-    if (sealed && !pending) return this.expired(tenant, req, reply, lang);
+    if (form.request !== undefined && !pending) return this.expired(tenant, req, reply, lang);
     // Re-validated: the application may have been disabled while the person was typing.
     const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
     const username = stringParam(form, 'username')?.trim();
     const password = stringParam(form, 'password');
 
     if (!csrfValid(req, form.csrf)) return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'csrfFailed', status: 403 });
-    if (!username || !password || username.length > 320 || password.length > 1024) {
+    // No login holds control characters (a NUL could not even be looked up): malformed, like a missing one.
+    if (!username || !password || username.length > 320 || password.length > 1024 || /[\u0000-\u001f\u007f]/.test(username)) {
       return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'missingCredentials', status: 400 });
     }
 
-    const user = await this.users.findForSignIn(tenant.id, username);
-    const passwordOk = await this.users.verifyPassword(user, password);
-    if (!user || !passwordOk) return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'invalidCredentials', status: 401 });
+    // Null for an unknown name, a wrong password and a locked account alike (one message for all).
+    const user = await this.passwordSignIn.verify(tenant, username, password);
+    if (!user) {
+      await this.audit.signInFailed(tenant, req, username, 'invalid_credentials');
+      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'invalidCredentials', status: 401 });
+    }
     if (!canSignIn(user) || (validated && signInRefusal(validated.client, user))) {
+      await this.audit.signInFailed(tenant, req, username, 'not_allowed');
       return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'userNotAllowed', status: 403 });
     }
 
@@ -81,8 +96,9 @@ export class LoginController {
       setSessionCookie(req, reply, created.cookieValue, tenant.settings.SessionAbsoluteLifetime);
     }
 
+    await this.audit.signInSucceeded(tenant, req, user, 'pwd');
     if (validated) return this.authorize.respond(tenant, validated, session, user, reply, lang);
-    return this.views.render(reply, 'signed-in', { lang, t: messages(lang), title: messages(lang).signedInTitle, instanceName: tenant.name, userName: user.name });
+    return this.views.render(reply, 'signed-in', { lang, t: messages(lang), title: messages(lang).signedInTitle, instanceName: displayName(tenant), userName: user.name });
   }
 
   private render(tenant: Tenant, req: FastifyRequest, reply: FastifyReply, lang: Lang, sealed: string | undefined, validated: ValidatedAuthorizeRequest | undefined, form: LoginForm) {
@@ -95,7 +111,7 @@ export class LoginController {
         lang,
         t,
         title: t.signInTitle,
-        instanceName: tenant.name,
+        instanceName: displayName(tenant),
         clientName: validated?.client.name,
         action: `${tenant.issuer}/account/login`,
         csrf: csrfToken(req, reply),
@@ -115,7 +131,7 @@ export class LoginController {
 
   private expired(tenant: Tenant, req: FastifyRequest, reply: FastifyReply, lang: Lang) {
     const t = messages(lang);
-    return this.views.render(reply, 'error', { lang, t, title: t.errorTitle, instanceName: tenant.name, message: t.sessionExpired }, { status: 400 });
+    return this.views.render(reply, 'error', { lang, t, title: t.errorTitle, instanceName: displayName(tenant), message: t.sessionExpired }, { status: 400 });
   }
 
   /** An explicit choice on the page wins, then the request's ui_locales, then the browser. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthorizeModule } from '../authorize/authorize.module';
 import { KeysModule } from '../keys/keys.module';
+import { SignInPolicyModule } from '../sign-in-policy/sign-in-policy.module';
 import { TrustedApplicationsModule } from '../trusted-applications/trusted-applications.module';
 import { UsersModule } from '../users/users.module';
 import { BackChannelLogout } from './back-channel-logout';
@@ -12,7 +13,7 @@ import { SessionStoreModule } from './session-store.module';
 
 /** The person-facing pages: sign-in and sign-out. */
 @Module({
-  imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule],
+  imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule, SignInPolicyModule],
   controllers: [LoginController, EndSessionController],
   providers: [EndSessionService, IdTokenHintVerifier, BackChannelLogout],
   exports: [EndSessionService],

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { duplicatedParameters, stringParam, type RawParams } from '@app/oauth-core';
 import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
+import { MetricsService } from '../metrics/metrics.service';
 import { ClientAuthenticator } from './client-auth';
 import { GRANTS, type Grant, type TokenResponse } from './token.types';
 
@@ -13,6 +14,7 @@ export class TokenService {
   constructor(
     @Inject(GRANTS) grants: Grant[],
     private readonly clients: ClientAuthenticator,
+    private readonly metrics: MetricsService,
   ) {
     this.grants = new Map(grants.map((g) => [g.grantType, g]));
   }
@@ -32,6 +34,8 @@ export class TokenService {
     if (client.clientType === 'Public' && !grant.allowsPublicClients) {
       throw new UnauthorizedClient(`a Public application cannot use grant_type ${grantType}`);
     }
-    return grant.handle({ tenant, client, params });
+    const response = await grant.handle({ tenant, client, params });
+    this.metrics.tokenIssued(grantType, tenant.name);
+    return response;
   }
 }

@@ -39,6 +39,7 @@ describe(AccessTokenVerifier.name, () => {
     ['alg none', async () => `${Buffer.from(JSON.stringify({ alg: 'none', kid: 'K1', typ: 'at+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`],
     ['expired', () => sign({ ...claims, exp: now - 60 })],
     ['not yet valid', () => sign({ ...claims, nbf: now + 60 })],
+    ['issued in the future', () => sign({ ...claims, iat: now + 60 })],
     ['a wrong iss', () => sign({ ...claims, iss: 'http://b.test/id' })],
     ['no resources audience', () => sign({ ...claims, aud: ['DomainAPI'] })],
     ['no client_id', () => sign({ ...claims, client_id: undefined })],

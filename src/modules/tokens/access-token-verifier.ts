@@ -13,7 +13,7 @@ const CLOCK_TOLERANCE_SECONDS = 5;
  * Fully validates an access token that this instance issued: RS256 only, typ at+jwt, signed by a
  * key this instance publishes (found by kid among its keys, never another instance's), iss equal
  * to the instance's issuer, aud including `{iss}/resources` (every access token carries it), and
- * exp/nbf with a small tolerance. Any failure is InvalidToken with the reason as its cause; only a
+ * exp/nbf/iat with a small tolerance. Any failure is InvalidToken with the reason as its cause; only a
  * database that cannot be reached is thrown as it is, so that it is not mistaken for a bad token.
  */
 @Injectable()
@@ -34,6 +34,8 @@ export class AccessTokenVerifier {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: this.clock.now(),
       });
+      // jose checks iat only together with maxTokenAge; we never issue a token dated in the future.
+      if ((payload.iat as number) > this.clock.epochSeconds() + CLOCK_TOLERANCE_SECONDS) throw new joseErrors.JWTClaimValidationFailed('"iat" is in the future', payload, 'iat', 'check_failed');
       return payload;
     } catch (cause) {
       if (isDatabaseUnavailable(cause)) throw cause;

@@ -60,6 +60,11 @@ export class AuthorizationCodesRepository {
     return used ? { row: used as AuthorizationCode, replayed: true } : null;
   }
 
+  async find(instanceId: string, code: string): Promise<AuthorizationCode | null> {
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 AND instance_id = $2`, [sha256(code), instanceId]);
+    return (row as AuthorizationCode) ?? null;
+  }
+
   async recordIssuedToken(instanceId: string, code: string, jti: string): Promise<void> {
     await this.db.query('UPDATE authorization_codes SET issued_jti = $3 WHERE code_hash = $1 AND instance_id = $2', [sha256(code), instanceId, jti]);
   }

@@ -1,3 +1,5 @@
+import { SUPPORTED_USER_CLAIMS } from './user-claims';
+
 /** The OIDC `claims` request parameter (OIDC Core §5.5), reduced to the claim names asked for. */
 export interface ClaimsRequest {
   userinfo?: Record<string, unknown>;
@@ -23,6 +25,15 @@ export function parseClaimsRequest(value: string | undefined): ClaimsRequest | u
   }
 }
 
+/** Every claim identityClaims() can produce; sub is always present anyway. */
+const RETURNABLE = new Set(SUPPORTED_USER_CLAIMS.filter((name) => name !== 'sub'));
+
+/**
+ * The claim names requested for `target` that this server can return. Others are ignored (OIDC Core
+ * §5.5.1: a claim that is not available is left out), so that a client cannot fill the access token,
+ * which carries the userinfo names, with arbitrary strings.
+ */
 export function requestedClaimNames(request: ClaimsRequest | null | undefined, target: 'userinfo' | 'id_token'): string[] {
-  return Object.keys(request?.[target] ?? {});
+  return Object.keys(request?.[target] ?? {}).filter((name) => RETURNABLE.has(name));
 }
+

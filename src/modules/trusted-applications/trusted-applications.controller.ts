@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
+import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
 import { InstancesService } from '../instances/instances.service';
 import { TrustedApplicationCreateDto, TrustedApplicationPatchDto } from './dto/trusted-application.dto';
 import { trustedApplicationResponse } from './trusted-application.response';
@@ -8,6 +9,7 @@ import { TrustedApplicationsService } from './trusted-applications.service';
 
 @Controller('admin/v1/instances/:name/trusted-applications')
 @UseGuards(AdminGuard)
+@UseInterceptors(AdminAuditInterceptor)
 @UsePipes(adminValidationPipe())
 export class TrustedApplicationsController {
   constructor(

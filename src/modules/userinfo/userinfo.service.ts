@@ -35,15 +35,30 @@ export class UserinfoService {
   }
 }
 
-function hasCredentials(req: FastifyRequest): boolean {
-  return !!req.headers.authorization || !!(req.body as Record<string, unknown> | undefined)?.access_token;
+/** The Authorization header, when it uses the Bearer scheme; another scheme carries no bearer token. */
+function bearerHeader(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  return header && /^Bearer(?: |$)/i.test(header) ? header : undefined;
 }
 
-/** RFC 6750 §2.1 header or §2.2 form body; exactly one of them. */
+function formBody(req: FastifyRequest): Record<string, unknown> {
+  return req.method === 'POST' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+}
+
+/**
+ * Whether the request tried to present a bearer token at all. Without one (no header, another
+ * scheme such as Basic, no access_token in the body) RFC 6750 §3.1 wants a bare challenge.
+ */
+function hasCredentials(req: FastifyRequest): boolean {
+  const body = formBody(req).access_token;
+  return !!bearerHeader(req) || (body !== undefined && body !== '');
+}
+
+/** RFC 6750 §2.1 header or §2.2 form body; exactly one of them, and the body parameter once. */
 function bearerToken(req: FastifyRequest): string {
-  const header = req.headers.authorization;
-  const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-  const fromBody = body.access_token;
+  const header = bearerHeader(req);
+  const fromBody = formBody(req).access_token;
+  if (Array.isArray(fromBody)) throw new InvalidRequest('access_token must not be repeated');
   if (header && fromBody !== undefined) throw new InvalidRequest('send the access token in one place only');
   if (header) {
     const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
@@ -55,6 +70,5 @@ function bearerToken(req: FastifyRequest): string {
     if (type !== 'application/x-www-form-urlencoded') throw new InvalidRequest('the access token in a body must be form-encoded');
     return fromBody;
   }
-  const error = new InvalidToken('an access token is required');
-  throw error;
+  throw new InvalidToken('an access token is required');
 }

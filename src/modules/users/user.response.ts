@@ -1,7 +1,7 @@
 import type { UserEntity } from './user.entity';
 
-/** Never includes the password or its hash. */
-export function userResponse(u: UserEntity) {
+/** Never includes the password or its hash. `lockedUntil`: the end of a sign-in lockout in force now. */
+export function userResponse(u: UserEntity, lockedUntil: Date | null = null) {
   return {
     Id: u.id,
     Login: u.login,
@@ -12,6 +12,7 @@ export function userResponse(u: UserEntity) {
     Locale: u.locale,
     EmailVerified: u.emailVerified,
     Active: u.active,
+    LockedUntil: lockedUntil,
     CreatedAt: u.createdAt,
     UpdatedAt: u.updatedAt,
   };

@@ -1,13 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
+import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
+import type { InstanceRecord } from '../../common/tenant/tenant';
 import { InstancesService } from '../instances/instances.service';
 import { UserCreateDto, UserPatchDto } from './dto/user.dto';
+import type { UserEntity } from './user.entity';
 import { userResponse } from './user.response';
 import { UsersService } from './users.service';
 
 @Controller('admin/v1/instances/:name/users')
 @UseGuards(AdminGuard)
+@UseInterceptors(AdminAuditInterceptor)
 @UsePipes(adminValidationPipe())
 export class UsersController {
   constructor(
@@ -24,19 +28,19 @@ export class UsersController {
   @Get()
   async list(@Param('name') name: string) {
     const instance = await this.instances.getByName(name);
-    return (await this.service.list(instance)).map(userResponse);
+    return this.withLocks(instance, await this.service.list(instance));
   }
 
   @Get(':login')
   async get(@Param('name') name: string, @Param('login') login: string) {
     const instance = await this.instances.getByName(name);
-    return userResponse(await this.service.get(instance, login));
+    return (await this.withLocks(instance, [await this.service.get(instance, login)]))[0];
   }
 
   @Patch(':login')
   async patch(@Param('name') name: string, @Param('login') login: string, @Body() dto: UserPatchDto) {
     const instance = await this.instances.getByName(name);
-    return userResponse(await this.service.patch(instance, login, dto));
+    return (await this.withLocks(instance, [await this.service.patch(instance, login, dto)]))[0];
   }
 
   @Delete(':login')
@@ -44,5 +48,11 @@ export class UsersController {
   async remove(@Param('name') name: string, @Param('login') login: string): Promise<void> {
     const instance = await this.instances.getByName(name);
     await this.service.remove(instance, login);
+  }
+
+  /** The responses, with LockedUntil for users whose sign-in is locked now. */
+  private async withLocks(instance: InstanceRecord, users: UserEntity[]) {
+    const locks = await this.service.lockedUntil(instance, users);
+    return users.map((u) => userResponse(u, locks.get(u.id) ?? null));
   }
 }

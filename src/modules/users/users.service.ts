@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
 import type { InstanceRecord } from '../../common/tenant/tenant';
+import { SignInFailuresRepository, userSubject } from '../sign-in-policy/sign-in-failures.repository';
 import type { UserCreateDto, UserPatchDto } from './dto/user.dto';
 import { PasswordHasher } from './password-hasher';
 import { UserEntity } from './user.entity';
@@ -14,21 +15,29 @@ import { UserEntity } from './user.entity';
 export class UsersService implements OnModuleInit {
   /** Keyed by `${instanceId} ${lower(login)}`; read on token requests for system users and signed-in users. */
   private readonly cache: LRUCache<string, UserEntity | false>;
+  /** Keyed by `${instanceId} ${id}`; read on code and refresh token requests and by sessions. */
+  private readonly byId: LRUCache<string, UserEntity | false>;
 
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly hasher: PasswordHasher,
     private readonly changes: ChangeFeed,
+    private readonly failures: SignInFailuresRepository,
   ) {
     this.cache = new LRUCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
+    this.byId = new LRUCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
   }
 
   onModuleInit(): void {
     this.changes.subscribe((c) => {
-      if (c.instanceId === '*') return this.cache.clear();
+      if (c.instanceId === '*') {
+        this.cache.clear();
+        this.byId.clear();
+        return;
+      }
       if (c.topic !== 'user' && c.topic !== 'instance') return;
-      for (const key of this.cache.keys()) if (key.startsWith(`${c.instanceId} `)) this.cache.delete(key);
+      for (const cache of [this.cache, this.byId]) for (const key of cache.keys()) if (key.startsWith(`${c.instanceId} `)) cache.delete(key);
     });
   }
 
@@ -42,8 +51,14 @@ export class UsersService implements OnModuleInit {
     return row;
   }
 
+  /** Cached like findByLogin (every write publishes a change); never carries the password hash. */
   async findById(instanceId: string, id: string): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { instanceId, id } });
+    const key = `${instanceId} ${id}`;
+    const cached = this.byId.get(key);
+    if (cached !== undefined) return cached || null;
+    const row = await this.users.findOne({ where: { instanceId, id } });
+    this.byId.set(key, row ?? false);
+    return row;
   }
 
   /**
@@ -51,11 +66,19 @@ export class UsersService implements OnModuleInit {
    * An email shared by several users matches none of them: sign-in must be unambiguous.
    */
   async findForSignIn(instanceId: string, loginOrEmail: string): Promise<UserEntity | null> {
-    const select = () => this.users.createQueryBuilder('u').addSelect('u.passwordHash').where('u.instance_id = :instanceId', { instanceId });
-    const byLogin = await select().andWhere('lower(u.login) = lower(:v)', { v: loginOrEmail }).getOne();
-    if (byLogin) return byLogin;
-    const byEmail = await select().andWhere('lower(u.email) = lower(:v)', { v: loginOrEmail }).limit(2).getMany();
-    return byEmail.length === 1 ? byEmail[0] : null;
+    // One query whatever matches, so that its timing does not tell a known Login from an unknown name.
+    const { entities, raw } = await this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .addSelect('CASE WHEN lower(u.login) = lower(:v) THEN 0 ELSE 1 END', 'by_email')
+      .where('u.instance_id = :instanceId', { instanceId })
+      .andWhere('(lower(u.login) = lower(:v) OR lower(u.email) = lower(:v))', { v: loginOrEmail })
+      .orderBy('by_email')
+      .limit(2)
+      .getRawAndEntities<{ by_email: number }>();
+    // The Login first; else the Email, when exactly one user has it.
+    if (raw[0]?.by_email === 0) return entities[0];
+    return entities.length === 1 ? entities[0] : null;
   }
 
   /** All users with this email, for matching federated identities. */
@@ -104,7 +127,14 @@ export class UsersService implements OnModuleInit {
     if (dto.EmailVerified !== undefined) row.emailVerified = dto.EmailVerified;
     if (dto.Active !== undefined) row.active = dto.Active;
     if (dto.Password !== undefined) row.passwordHash = dto.Password ? await this.hasher.hash(dto.Password) : null;
-    return this.save(instance, row);
+    const saved = await this.save(instance, row);
+    if (dto.Locked === false) await this.failures.clear(instance.id, userSubject(saved.id));
+    return saved;
+  }
+
+  /** The end of the sign-in lockout of each of `users` that is locked now. */
+  lockedUntil(instance: InstanceRecord, users: UserEntity[]): Promise<Map<string, Date>> {
+    return this.failures.lockedUsers(instance.id, users.map((u) => u.id));
   }
 
   async setPassword(instanceId: string, userId: string, password: string): Promise<void> {

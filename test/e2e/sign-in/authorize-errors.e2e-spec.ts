@@ -11,8 +11,9 @@ import {
   readResponse,
   type Params,
   type Setup,
+  setupInstance,
 } from './authorize.fixture';
-import { CALLBACK, issuerOf, signIn, signInSetup } from './sign-in.fixture';
+import { CALLBACK, issuerOf, signIn } from './sign-in.fixture';
 
 /**
  * The authorization endpoint's validation (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6): a request whose
@@ -27,7 +28,7 @@ describe('sign-in: authorize endpoint errors', () => {
   beforeAll(async () => {
     ts = await startTestServer();
     await ts.listen();
-    setup = await signInSetup(ts);
+    setup = await setupInstance(ts);
     issuer = issuerOf(ts, setup.instance);
   });
   afterAll(() => ts.close());
@@ -137,7 +138,7 @@ describe('sign-in: authorize endpoint errors', () => {
     });
 
     it('cross-tenant: the client_id of another instance is unknown here', async () => {
-      const other = await signInSetup(ts);
+      const other = await setupInstance(ts);
       const res = await get({ ...base(), client_id: other.app.clientId });
       expect(res.status).toBe(401);
       expect(errorPageCode(res)).toBe('invalid_client');
@@ -348,6 +349,19 @@ describe('sign-in: authorize endpoint errors', () => {
       }
     });
 
+    it('a response_type with stray spaces defaults to the mode of its parts (code → query)', async () => {
+      await expectRedirectedError({ ...base(), response_type: 'code ', scope: 'openid admin' }, 'invalid_scope', 'query');
+      await expectRedirectedError({ ...base(), response_type: ' code', scope: 'openid admin' }, 'invalid_scope', 'query');
+      await expectRedirectedError({ ...base(), response_type: 'code  id_token', scope: 'openid admin' }, 'invalid_scope', 'fragment');
+    });
+
+    it('markup in an error description is escaped on the form_post page', async () => {
+      const res = await get({ ...base(), response_type: '<script>alert(1)</script>', response_mode: 'form_post' });
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('<script>alert(1)</script>');
+      expect(readResponse(res).params).toMatchObject({ error: 'unsupported_response_type', error_description: expect.stringContaining('<script>alert(1)</script>') });
+    });
+
     it('without state, the error carries no state but still carries iss', async () => {
       await expectRedirectedError({ ...base(), state: undefined, scope: 'openid admin' }, 'invalid_scope', 'query');
     });
@@ -360,12 +374,11 @@ describe('sign-in: authorize endpoint errors', () => {
       }
     });
 
-    it('a request that is not for this instance is not redirected by it (cross-tenant redirect_uri)', async () => {
-      const other = await signInSetup(ts, { ImpersonateLoginUrl: 'https://other-tenant.example.com/cb' });
-      const res = await get({ ...base(), client_id: setup.app.clientId, redirect_uri: 'https://other-tenant.example.com/cb' });
+    it("cross-tenant: the redirect_uri of another instance's application is not this application's", async () => {
+      await setupInstance(ts, { ImpersonateLoginUrl: 'https://other-tenant.example.com/cb' });
+      const res = await get({ ...base(), redirect_uri: 'https://other-tenant.example.com/cb' });
       expect(res.status).toBe(400);
       expect(errorPageCode(res)).toBe('invalid_request');
-      expect(other.app.clientId).not.toBe(setup.app.clientId);
     });
   });
 

@@ -122,6 +122,31 @@ export function patchUser(ts: TestServer, instance: InstanceFixture, login: stri
   return ts.http().patch(`/admin/v1/instances/${instance.name}/users/${encodeURIComponent(login)}`).set(auth).send(body);
 }
 
+/** The per-instance rate limits, raised so high that these suites, which sign in often from one address, never meet them. */
+const NO_RATE_LIMITS: Record<string, number> = {
+  SignInRateLimitPerIp: 1_000_000,
+  SignInRateLimitPerAccount: 1_000_000,
+  TokenRateLimitPerClient: 1_000_000,
+  TokenRateLimitPerIp: 1_000_000,
+};
+
+/** Raises the instance's rate limits, when the server has them (settings it lacks are left alone). */
+export async function relaxRateLimits(ts: TestServer, instance: InstanceFixture): Promise<void> {
+  const current = await ts.http().get(`/admin/v1/instances/${instance.name}`).set(auth);
+  if (current.status !== 200) throw new Error(`instance ${instance.name}: ${current.status}`);
+  const patch = Object.fromEntries(Object.entries(NO_RATE_LIMITS).filter(([name]) => name in current.body));
+  if (!Object.keys(patch).length) return;
+  const res = await patchInstance(ts, instance, patch);
+  if (res.status !== 200) throw new Error(`relaxRateLimits: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** signInSetup (an instance, john.doe and a Confidential application) without rate limits in the way. */
+export async function setupInstance(ts: TestServer, appBody: Record<string, unknown> = {}): Promise<Setup> {
+  const setup = await signInSetup(ts, appBody);
+  await relaxRateLimits(ts, setup.instance);
+  return setup;
+}
+
 /** A Public application (no secret) of the instance, for sign-in with PKCE. */
 export function createPublicApplication(ts: TestServer, instance: InstanceFixture, body: Record<string, unknown> = {}) {
   return createApplication(ts, instance, { ClientType: 'Public', ApplicationSecretHash: null, ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: CALLBACK, ...body });

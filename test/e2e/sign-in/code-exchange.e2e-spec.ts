@@ -18,8 +18,9 @@ import {
   userinfo,
   verifyAccessToken,
   type Setup,
+  setupInstance,
 } from './authorize.fixture';
-import { CALLBACK, signIn, signInSetup } from './sign-in.fixture';
+import { CALLBACK, signIn } from './sign-in.fixture';
 
 const BASE64URL_256 = /^[A-Za-z0-9_-]{43}$/;
 
@@ -31,7 +32,7 @@ describe('sign-in: authorization code exchange', () => {
   beforeAll(async () => {
     ts = await startTestServer();
     await ts.listen();
-    setup = await signInSetup(ts);
+    setup = await setupInstance(ts);
   });
   afterAll(() => ts.close());
 
@@ -85,7 +86,7 @@ describe('sign-in: authorization code exchange', () => {
   });
 
   it('an expired code is invalid_grant (AuthorizationCodeLifetime 10 s)', async () => {
-    const short = await signInSetup(ts);
+    const short = await setupInstance(ts);
     await patchInstance(ts, short.instance, { AuthorizationCodeLifetime: 10 }).expect(200);
     const fresh = await obtainCode(ts, short);
     expect((await exchangeCode(ts, short.instance, short.app, fresh.code, { verifier: fresh.verifier })).status).toBe(200);
@@ -104,15 +105,23 @@ describe('sign-in: authorization code exchange', () => {
       expectError(await exchangeCode(ts, setup.instance, other, code, { verifier }), 400, 'invalid_grant');
     });
 
-    // BUG (src/modules/token/grants/authorization-code.grant.ts, not owned here): the code is consumed
-    // before it is checked against the client, so any other application of the instance that learns a
-    // code can burn it and the legitimate client's redemption fails as a replay. The refresh grant
-    // binds before consuming for this reason ("so another client cannot burn it").
-    it.failing('a wrong client cannot burn the code: the right client can still redeem it', async () => {
+    // The code is bound to its client before it is consumed: another application cannot burn it.
+    it('a wrong client cannot burn the code: the right client can still redeem it', async () => {
       const other = await createApplication(ts, setup.instance, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: CALLBACK });
       const { code, verifier } = await obtainCode(ts, setup);
       expectError(await exchangeCode(ts, setup.instance, other, code, { verifier }), 400, 'invalid_grant');
       expect((await exchangeCode(ts, setup.instance, setup.app, code, { verifier })).status).toBe(200);
+    });
+
+    // Nor can another application, by replaying a used code, revoke what the legitimate client got.
+    it("another application replaying a used code does not revoke the legitimate client's tokens", async () => {
+      const other = await createApplication(ts, setup.instance, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: CALLBACK });
+      const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid offline_access' });
+      const first = await exchangeCode(ts, setup.instance, setup.app, code, { verifier });
+      expect(first.status).toBe(200);
+      expectError(await exchangeCode(ts, setup.instance, other, code, { verifier }), 400, 'invalid_grant');
+      expect((await userinfo(ts, setup.instance, first.body.access_token)).status).toBe(200);
+      expect((await refresh(setup, first.body.refresh_token)).status).toBe(200);
     });
 
     it('the wrong secret, or no secret for a Confidential application → invalid_client', async () => {
@@ -131,7 +140,7 @@ describe('sign-in: authorization code exchange', () => {
     });
 
     it('redirect_uri must be the one of the authorization request; missing → invalid_request', async () => {
-      const two = await signInSetup(ts, { ImpersonateLoginUrl: `${CALLBACK},https://app.example.com/other-callback` });
+      const two = await setupInstance(ts, { ImpersonateLoginUrl: `${CALLBACK},https://app.example.com/other-callback` });
       const first = await obtainCode(ts, two);
       expectError(await exchangeCode(ts, two.instance, two.app, first.code, { verifier: first.verifier, redirectUri: 'https://app.example.com/other-callback' }), 400, 'invalid_grant');
       const second = await obtainCode(ts, two);
@@ -144,14 +153,14 @@ describe('sign-in: authorization code exchange', () => {
     });
 
     it('an application disabled after the code was issued gets no token (invalid_client)', async () => {
-      const s = await signInSetup(ts);
+      const s = await setupInstance(ts);
       const { code, verifier } = await obtainCode(ts, s);
       await patchApplication(ts, s.instance, s.app, { IsEnabled: false }).expect(200);
       expectError(await exchangeCode(ts, s.instance, s.app, code, { verifier }), 401, 'invalid_client');
     });
 
     it('a user deactivated after the code was issued gets no token (invalid_grant)', async () => {
-      const s = await signInSetup(ts);
+      const s = await setupInstance(ts);
       const { code, verifier } = await obtainCode(ts, s);
       await patchUser(ts, s.instance, 'john.doe', { Active: false }).expect(200);
       expectError(await exchangeCode(ts, s.instance, s.app, code, { verifier }), 400, 'invalid_grant');
@@ -247,7 +256,7 @@ describe('sign-in: authorization code exchange', () => {
     });
 
     it('refused once the user is deactivated (and still refused after reactivation)', async () => {
-      const s = await signInSetup(ts);
+      const s = await setupInstance(ts);
       const { body } = await signInTokens(ts, s, { scope: 'openid offline_access' });
       await patchUser(ts, s.instance, 'john.doe', { Active: false }).expect(200);
       expectError(await refresh(s, body.refresh_token!), 400, 'invalid_grant');
@@ -258,14 +267,14 @@ describe('sign-in: authorization code exchange', () => {
     });
 
     it('refused once the application is disabled (invalid_client)', async () => {
-      const s = await signInSetup(ts);
+      const s = await setupInstance(ts);
       const { body } = await signInTokens(ts, s, { scope: 'openid offline_access' });
       await patchApplication(ts, s.instance, s.app, { IsEnabled: false }).expect(200);
       expectError(await refresh(s, body.refresh_token!), 401, 'invalid_client');
     });
 
     it('refused once the application no longer admits internal users (invalid_grant)', async () => {
-      const s = await signInSetup(ts);
+      const s = await setupInstance(ts);
       const { body } = await signInTokens(ts, s, { scope: 'openid offline_access' });
       await patchApplication(ts, s.instance, s.app, { ImpersonateAsInternalUserAllowed: false }).expect(200);
       expectError(await refresh(s, body.refresh_token!), 400, 'invalid_grant');
@@ -281,15 +290,15 @@ describe('sign-in: authorization code exchange', () => {
 
   describe('cross-tenant', () => {
     it("a code of instance A redeemed at instance B: A's client is unknown there (invalid_client)", async () => {
-      const b = await signInSetup(ts);
+      const b = await setupInstance(ts);
       const { code, verifier } = await obtainCode(ts, setup);
       expectError(await exchangeCode(ts, b.instance, setup.app, code, { verifier }), 401, 'invalid_client');
       expect((await exchangeCode(ts, setup.instance, setup.app, code, { verifier })).status).toBe(200);
     });
 
     it('a code of instance A redeemed at B by a twin application (same client_id and secret) → invalid_grant', async () => {
-      const b = await signInSetup(ts);
-      const a = await signInSetup(ts);
+      const b = await setupInstance(ts);
+      const a = await setupInstance(ts);
       const { hashSecret } = await import('@app/oauth-core');
       await createApplication(ts, b.instance, { ApplicationUri: a.app.clientId, ApplicationSecretHash: hashSecret(a.app.clientSecret), ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: CALLBACK });
       const { code, verifier } = await obtainCode(ts, a);

@@ -7,7 +7,6 @@ import { startTestServer, type TestServer } from '../../utils/test-server';
 import {
   authorizeUrl,
   exchangeCode,
-  hostOf,
   leftHalf,
   random,
   readResponse,
@@ -16,8 +15,10 @@ import {
   verifyIdToken,
   type AuthorizationResponse,
   type Setup,
+  relaxRateLimits,
+  setupInstance,
 } from './authorize.fixture';
-import { CALLBACK, issuerOf, PASSWORD, signIn, signInSetup } from './sign-in.fixture';
+import { CALLBACK, issuerOf, PASSWORD, signIn } from './sign-in.fixture';
 
 const RESPONSE_TYPES = ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token', 'token'] as const;
 const MODES = [undefined, 'query', 'fragment', 'form_post'] as const;
@@ -37,7 +38,7 @@ describe('sign-in: response types and response modes', () => {
   beforeAll(async () => {
     ts = await startTestServer();
     await ts.listen();
-    setup = await signInSetup(ts);
+    setup = await setupInstance(ts);
     issuer = issuerOf(ts, setup.instance);
     browser = new Browser(ts);
     const first = await signIn(browser, authorizeUrl(ts, setup.instance, { client_id: setup.app.clientId, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' }));
@@ -258,6 +259,7 @@ describe('sign-in: response types and response modes', () => {
   describe('the hybrid flow exactly as the seed documents it (ERP.net ID for Web Applications)', () => {
     it('code id_token + form_post + PKCE S256; the code is exchanged with client_secret_post and code_verifier', async () => {
       const instance = await createInstance(ts);
+      await relaxRateLimits(ts, instance);
       await createUser(ts, instance, { Login: 'admin', Name: 'John Doe', Email: 'admin@mail.com', Password: PASSWORD, Locale: 'bg', IsAdmin: true });
       const clientSecret = randomBytes(32).toString('base64url');
       await createApplication(ts, instance, {
@@ -315,7 +317,6 @@ describe('sign-in: response types and response modes', () => {
       const again = await tokenRequest(ts, instance, { client_id: 'myapp.myhost.net', client_secret: clientSecret, grant_type: 'authorization_code', code: fields.code, redirect_uri: redirectUri, code_verifier: codeVerifier });
       expect(again.status).toBe(400);
       expect(again.body.error).toBe('invalid_grant');
-      expect(hostOf(ts, instance)).toContain(instance.host);
     });
   });
 });

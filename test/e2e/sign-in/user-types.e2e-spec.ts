@@ -14,6 +14,7 @@ import {
   userinfo,
   verifyAccessToken,
   verifyIdToken,
+  relaxRateLimits,
 } from './authorize.fixture';
 import { CALLBACK, issuerOf, PASSWORD, signIn } from './sign-in.fixture';
 
@@ -34,6 +35,7 @@ describe('sign-in: user types', () => {
     ts = await startTestServer();
     await ts.listen();
     instance = await createInstance(ts);
+    await relaxRateLimits(ts, instance);
     issuer = issuerOf(ts, instance);
     await createUser(ts, instance, { Login: 'internal', Name: 'Ivan Internal', Email: 'internal@example.com', EmailVerified: true, Password: PASSWORD, UserType: 'InternalUser' });
     await createUser(ts, instance, { Login: 'community', Name: 'Cora Community', Email: 'cora@example.com', EmailVerified: true, Password: PASSWORD, UserType: 'ExternalCommunityUser', Locale: 'en-US' });
@@ -135,9 +137,8 @@ describe('sign-in: user types', () => {
       expect(readResponse(done).params).toEqual({ code: expect.any(String), state: 's1', iss: issuer });
     });
 
-    // Minor (src/modules/session/login.controller.ts, not owned here): GET /id/account/login?reason=not-allowed
-    // renders the refusal with status 200, while the same refusal after a POST is 403.
-    it.failing('the sign-in page that shows the refusal answers 403', async () => {
+    // The refusal page answers 403 whether it follows a GET (single sign-on) or a POST.
+    it('the sign-in page that shows the refusal answers 403', async () => {
       const res = await browser.get(url(apps.communityOnly));
       const page = await browser.get(res.location!);
       expect(page.status).toBe(403);

@@ -15,8 +15,9 @@ export const checkRedirectUri: AuthorizeCheck = (ctx) => {
     throw new InvalidRedirectUri('redirect_uri is not registered for this application');
   }
   const requestedMode = stringParam(ctx.params, 'response_mode');
-  const responseType = stringParam(ctx.params, 'response_type') ?? '';
-  const defaultMode: ResponseMode = responseType === 'code' || responseType === '' ? 'query' : 'fragment';
+  // The parts as checkResponseType reads them, so that 'code ' defaults to query as 'code' does.
+  const parts = (stringParam(ctx.params, 'response_type') ?? '').split(' ').filter(Boolean);
+  const defaultMode: ResponseMode = parts.every((p) => p === 'code') ? 'query' : 'fragment';
   ctx.redirect = {
     redirectUri,
     responseMode: requestedMode && (MODES as readonly string[]).includes(requestedMode) ? (requestedMode as ResponseMode) : defaultMode,

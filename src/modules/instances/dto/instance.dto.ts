@@ -23,7 +23,7 @@ export class WebSiteDto {
   AdditionalProperties?: Record<string, string>;
 }
 
-/** Lifetimes in seconds; each optional, defaults in instance.types.ts. */
+/** Lifetimes in seconds and the sign-in policy; each optional, defaults in instance.types.ts. */
 class InstanceSettingsDto {
   @IsOptional() @IsInt() @Min(60) @Max(86_400)
   AccessTokenLifetime?: number;
@@ -45,6 +45,27 @@ class InstanceSettingsDto {
 
   @IsOptional() @IsInt() @Min(60) @Max(10 * 365 * 86_400)
   ReferenceTokenMaxLifetime?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(100)
+  SignInMaxFailures?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(86_400)
+  SignInLockoutSeconds?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  SignInRateLimitPerIp?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  SignInRateLimitPerAccount?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  TokenRateLimitPerClient?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000)
+  TokenRateLimitPerIp?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(3600)
+  RateLimitWindowSeconds?: number;
 }
 
 export class ExternalProviderDto {

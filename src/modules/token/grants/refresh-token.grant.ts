@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { parseScope, scopesOutside, stringParam } from '@app/oauth-core';
 import { Clock } from '../../../common/crypto/clock';
-import { InvalidGrant, InvalidRequest, InvalidScope } from '../../../common/oauth/errors';
+import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError } from '../../../common/oauth/errors';
+import { Transactions } from '../../../database/transactions';
 import { RefreshTokensRepository } from '../../tokens/refresh-tokens.repository';
 import { signInRefusal } from '../../users/sign-in-policy';
 import { UsersService } from '../../users/users.service';
@@ -20,9 +21,19 @@ export class RefreshTokenGrant implements Grant {
     private readonly users: UsersService,
     private readonly issuer: UserGrantIssuer,
     private readonly clock: Clock,
+    private readonly transactions: Transactions,
   ) {}
 
-  async handle({ tenant, client, params }: TokenRequestContext): Promise<TokenResponse> {
+  /**
+   * One transaction: the old token is consumed together with storing its successor, or not at
+   * all (a database failure in between does not cost the client its grant). A refusal commits
+   * what led to it: a reused token's family stays revoked.
+   */
+  handle(context: TokenRequestContext): Promise<TokenResponse> {
+    return this.transactions.run(() => this.rotate(context), { commitOn: (e) => e instanceof OAuthError });
+  }
+
+  private async rotate({ tenant, client, params }: TokenRequestContext): Promise<TokenResponse> {
     const token = stringParam(params, 'refresh_token');
     if (!token) throw new InvalidRequest('missing required parameter(s) refresh_token');
 

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { IsAbsoluteUrl, IsScopeList, IsSecretHash, IsUrlList } from '../../../common/validation/validators';
 import type { AccessTokensPolicy, ClientType } from '../trusted-application.entity';
 
@@ -61,9 +61,11 @@ export class TrustedApplicationPatchDto {
 
 /** POST and PUT: the whole application; attributes left out take ERP.net's defaults. */
 export class TrustedApplicationCreateDto extends TrustedApplicationPatchDto {
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  // ValidateIf replaces the @IsOptional() inherited from the patch DTO (class-validator keeps a parent's decorator
+  // unless the child has one of the same kind), which let a body without Name or ApplicationUri through.
+  @ValidateIf(() => true) @IsDefined({ message: 'Name is required' }) @IsString() @IsNotEmpty() @MaxLength(200)
   override Name: string;
 
-  @IsString() @Matches(/^[\x21-\x7E]{1,500}$/, { message: 'ApplicationUri must be 1-500 visible ASCII characters without spaces' })
+  @ValidateIf(() => true) @IsDefined({ message: 'ApplicationUri is required' }) @IsString() @Matches(/^[\x21-\x7E]{1,500}$/, { message: 'ApplicationUri must be 1-500 visible ASCII characters without spaces' })
   override ApplicationUri: string;
 }

@@ -1,4 +1,4 @@
-import { IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { USER_TYPES, type UserType } from '../user.entity';
 
 const LOGIN = /^[^\s,]{1,200}$/;
@@ -31,9 +31,15 @@ export class UserPatchDto {
 
   @IsOptional() @IsBoolean()
   Active?: boolean;
+
+  /** Only `false`: lifts a sign-in lockout at once (an account locks by itself; to bar a user, set Active to false). */
+  @IsOptional() @IsIn([false], { message: 'Locked can only be set to false (unlock); set Active to false to bar a user' })
+  Locked?: false;
 }
 
 export class UserCreateDto extends UserPatchDto {
-  @IsString() @Matches(LOGIN, { message: 'Login must be 1-200 characters without spaces or commas' })
+  // ValidateIf replaces the @IsOptional() inherited from UserPatchDto.Login (class-validator keeps a parent's
+  // decorator unless the child has one of the same kind), which let a body without Login through to the database.
+  @ValidateIf(() => true) @IsDefined({ message: 'Login is required' }) @IsString() @Matches(LOGIN, { message: 'Login must be 1-200 characters without spaces or commas' })
   override Login: string;
 }

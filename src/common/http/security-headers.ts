@@ -1,0 +1,32 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+
+/** One year; sent over https only (RFC 6797 §7.2: a browser ignores it over http anyway). */
+const HSTS = 'max-age=31536000';
+
+/**
+ * Security headers on every response (helmet), with three choices of our own:
+ * - no global Content-Security-Policy: each HTML page sets its own with per-response nonces
+ *   (ViewRenderer), and the form_post page must be able to post to the client's redirect_uri;
+ * - no Cross-Origin-Opener-Policy: a sign-in opened in a popup (oidc-client-ts signinPopup)
+ *   must keep its window.opener when it returns to the application;
+ * - X-Frame-Options DENY (pages add frame-ancestors 'none'), and HSTS only on https requests
+ *   (TRUST_PROXY: the proxy's X-Forwarded-Proto), never on plain http such as localhost.
+ */
+export async function securityHeaders(app: NestFastifyApplication): Promise<void> {
+  await app.register(helmet as never, {
+    global: true,
+    contentSecurityPolicy: false,
+    crossOriginOpenerPolicy: false,
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.getHttpAdapter().getInstance().addHook('onRequest', hstsOnHttps);
+}
+
+function hstsOnHttps(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (request.protocol === 'https') reply.header('Strict-Transport-Security', HSTS);
+  done();
+}

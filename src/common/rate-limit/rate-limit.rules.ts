@@ -1,0 +1,56 @@
+import { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyRequest } from 'fastify';
+import { parseBasicAuthorization, stringParam, type RawParams } from '@app/oauth-core';
+import type { InstanceSettings } from '../../modules/instances/instance.types';
+
+/** How a refused request is answered: RFC 6749-style JSON, or the HTML error page. */
+export type RateLimitResponse = 'oauth' | 'page';
+
+/** One limit: the routes it counts, the instance setting that caps it, and whose requests share a count. */
+export interface RateLimitRule {
+  name: string;
+  /** `METHOD /path` as the route is declared. */
+  routes: ReadonlySet<string>;
+  limit: keyof InstanceSettings;
+  /** Whose count this request adds to; undefined when the rule does not apply (no username sent). */
+  key(request: FastifyRequest): string | undefined;
+  response: RateLimitResponse;
+}
+
+/** The person-facing forms that take a secret or send mail. */
+const SIGN_IN_FORMS = new Set(['POST /id/account/login', 'POST /id/account/register', 'POST /id/account/forgot', 'POST /id/account/reset']);
+/** The back-channel endpoints where applications authenticate with a secret. */
+const BACK_CHANNEL = new Set(['POST /id/connect/token', 'POST /id/connect/introspect', 'POST /id/connect/revocation']);
+
+/** Every limit, checked in this order; each route and rule counts separately per instance (see rate-limit.hook.ts). */
+export const RATE_LIMIT_RULES: readonly RateLimitRule[] = [
+  { name: 'sign-in-per-ip', routes: SIGN_IN_FORMS, limit: 'SignInRateLimitPerIp', key: clientIp, response: 'page' },
+  { name: 'sign-in-per-account', routes: new Set(['POST /id/account/login']), limit: 'SignInRateLimitPerAccount', key: account, response: 'page' },
+  { name: 'back-channel-per-client', routes: BACK_CHANNEL, limit: 'TokenRateLimitPerClient', key: (r) => `${clientId(r)} ${clientIp(r)}`, response: 'oauth' },
+  { name: 'back-channel-per-ip', routes: BACK_CHANNEL, limit: 'TokenRateLimitPerIp', key: clientIp, response: 'oauth' },
+];
+
+/** The client's address (behind TRUST_PROXY, X-Forwarded-For as Fastify resolves it); IPv6 by its /64. */
+export function clientIp(request: FastifyRequest): string {
+  return normalizeIP(request.ip);
+}
+
+/** The username of a sign-in form, normalized as logins compare (trimmed, case-insensitive). */
+export function account(request: FastifyRequest): string | undefined {
+  return stringParam(body(request), 'username')?.trim().toLowerCase() || undefined;
+}
+
+/** The client_id of client_secret_basic or of the form; '' when there is none or it cannot be read. */
+export function clientId(request: FastifyRequest): string {
+  try {
+    const basic = parseBasicAuthorization(request.headers.authorization);
+    if (basic) return basic.clientId;
+  } catch {
+    // A malformed header: the endpoint answers invalid_client; it still counts, as nobody's.
+  }
+  return stringParam(body(request), 'client_id') ?? '';
+}
+
+function body(request: FastifyRequest): RawParams {
+  return request.body && typeof request.body === 'object' ? (request.body as RawParams) : {};
+}

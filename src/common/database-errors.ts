@@ -38,3 +38,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** A unique index refused the row (PostgreSQL 23505): two writers raced for one name, and one lost. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } } | null;
+  return !!e && typeof e === 'object' && (e.driverError?.code ?? e.code) === '23505';
+}

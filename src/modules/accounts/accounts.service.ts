@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { isUniqueViolation } from '../../common/database-errors';
+import { Repository } from 'typeorm';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
 import type { Tenant } from '../../common/tenant/tenant';
 import { Transactions } from '../../database/transactions';
@@ -61,7 +62,7 @@ export class AccountsService {
       );
     } catch (e) {
       // Two registrations of one email at the same moment: the unique login index lets one win.
-      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') return;
+      if (isUniqueViolation(e)) return;
       throw e;
     }
     await this.changes.publish({ topic: 'user', instanceId: tenant.id });

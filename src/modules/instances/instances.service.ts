@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUniqueViolation } from '../../common/database-errors';
 import { LRUCache } from 'lru-cache';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { encryptPrivateKey } from '../keys/key-encryption';
@@ -148,7 +149,7 @@ export class InstancesService implements OnModuleInit {
     try {
       return await work();
     } catch (e) {
-      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
+      if (isUniqueViolation(e)) {
         throw conflict('an instance with this name or host already exists');
       }
       throw e;

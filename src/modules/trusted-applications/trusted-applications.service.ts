@@ -1,10 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUniqueViolation } from '../../common/database-errors';
 import { LRUCache } from 'lru-cache';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
+import { dropInstanceEntries } from '../../common/cache/instance-keys';
 import type { InstanceRecord } from '../../common/tenant/tenant';
 import { UsersService } from '../users/users.service';
 import type { TrustedApplicationCreateDto, TrustedApplicationPatchDto } from './dto/trusted-application.dto';
@@ -45,9 +47,7 @@ export class TrustedApplicationsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.changes.subscribe((c) => {
-      if (c.instanceId === '*') return this.cache.clear();
-      if (c.topic !== 'trusted-application' && c.topic !== 'instance') return;
-      for (const key of this.cache.keys()) if (key.startsWith(`${c.instanceId} `)) this.cache.delete(key);
+      if (c.instanceId === '*' || c.topic === 'trusted-application' || c.topic === 'instance') dropInstanceEntries(c.instanceId, this.cache);
     });
   }
 
@@ -102,7 +102,7 @@ export class TrustedApplicationsService implements OnModuleInit {
       await this.changes.publish({ topic: 'trusted-application', instanceId: instance.id, key: saved.applicationUri });
       return saved;
     } catch (e) {
-      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
+      if (isUniqueViolation(e)) {
         throw conflict(`a trusted application '${row.applicationUri}' already exists in this instance`);
       }
       throw e;

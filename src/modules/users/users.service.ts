@@ -1,10 +1,12 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isUniqueViolation } from '../../common/database-errors';
 import { LRUCache } from 'lru-cache';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
+import { dropInstanceEntries } from '../../common/cache/instance-keys';
 import type { InstanceRecord } from '../../common/tenant/tenant';
 import { SignInFailuresRepository, userSubject } from '../sign-in-policy/sign-in-failures.repository';
 import type { UserCreateDto, UserPatchDto } from './dto/user.dto';
@@ -31,13 +33,7 @@ export class UsersService implements OnModuleInit {
 
   onModuleInit(): void {
     this.changes.subscribe((c) => {
-      if (c.instanceId === '*') {
-        this.cache.clear();
-        this.byId.clear();
-        return;
-      }
-      if (c.topic !== 'user' && c.topic !== 'instance') return;
-      for (const cache of [this.cache, this.byId]) for (const key of cache.keys()) if (key.startsWith(`${c.instanceId} `)) cache.delete(key);
+      if (c.instanceId === '*' || c.topic === 'user' || c.topic === 'instance') dropInstanceEntries(c.instanceId, this.cache, this.byId);
     });
   }
 
@@ -158,7 +154,7 @@ export class UsersService implements OnModuleInit {
       await this.changes.publish({ topic: 'user', instanceId: instance.id, key: saved.login });
       return saved;
     } catch (e) {
-      if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23505') {
+      if (isUniqueViolation(e)) {
         throw conflict(`a user with Login '${row.login}' already exists in this instance`);
       }
       throw e;

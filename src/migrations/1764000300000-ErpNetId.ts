@@ -9,7 +9,8 @@ export class ErpNetId1764000300000 implements MigrationInterface {
     // Upstream OpenID providers an instance accepts for sign-in; client secrets encrypted under KEY_ENCRYPTION_KEY.
     await q.query(`ALTER TABLE instances ADD COLUMN external_providers jsonb NOT NULL DEFAULT '[]'::jsonb`);
     // The upstream session a federated sign-in came from, so that the upstream's back-channel logout ends it here too.
-    await q.query(`ALTER TABLE sessions ADD COLUMN upstream_issuer text, ADD COLUMN upstream_sid text`);
+    // and its ID token (encrypted), the hint for signing out there when the person signs out here.
+    await q.query(`ALTER TABLE sessions ADD COLUMN upstream_issuer text, ADD COLUMN upstream_sid text, ADD COLUMN upstream_id_token text`);
     await q.query(`CREATE INDEX idx_sessions_upstream ON sessions (upstream_issuer, upstream_sid) WHERE upstream_sid IS NOT NULL`);
     await q.query(`
       CREATE TABLE account_tokens (
@@ -38,7 +39,7 @@ export class ErpNetId1764000300000 implements MigrationInterface {
   public async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE outbox`);
     await q.query(`DROP TABLE account_tokens`);
-    await q.query(`ALTER TABLE sessions DROP COLUMN upstream_issuer, DROP COLUMN upstream_sid`);
+    await q.query(`ALTER TABLE sessions DROP COLUMN upstream_issuer, DROP COLUMN upstream_sid, DROP COLUMN upstream_id_token`);
     await q.query(`ALTER TABLE instances DROP COLUMN external_providers`);
     await q.query(`ALTER TABLE users DROP COLUMN phone, DROP COLUMN company, DROP COLUMN registration_message`);
   }

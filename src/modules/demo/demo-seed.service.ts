@@ -61,6 +61,7 @@ export class DemoSeedService {
       ImpersonateAsInternalUserAllowed: true,
       ImpersonateAsCommunityUserAllowed: true,
       ImpersonateLoginUrl: `http://testdb.localhost:${port}/id/account/external/callback`,
+      ImpersonateLogoutUrl: `http://testdb.localhost:${port}/id/account/external/logged-out`,
       BackChannelLogoutUri: `http://testdb.localhost:${port}/id/account/external/backchannel-logout`,
     });
     const testdb = await this.instances.create({

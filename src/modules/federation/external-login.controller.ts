@@ -97,6 +97,7 @@ export class ExternalLoginController {
       tid: provider.TenantId ?? null,
       upstreamIssuer: identity.issuer,
       upstreamSid: identity.sid ?? null,
+      upstreamIdToken: identity.idToken ? this.federation.sealIdToken(identity.idToken) : null,
     });
     setSessionCookie(req, reply, cookieValue, tenant.settings.SessionAbsoluteLifetime);
     this.logger.log(`${tenant.name}: signed in through ${provider.Name}`);
@@ -116,6 +117,16 @@ export class ExternalLoginController {
     if (!verified) throw new InvalidRequest('invalid logout_token');
     for (const session of await this.sessions.findByUpstream(tenant, verified.issuer, verified.sid)) await this.endSession.end(tenant, session);
     return {};
+  }
+
+  /** Back from signing out at the upstream: on to where the sign-out here was going, or the signed-out page. */
+  @Get('logged-out')
+  loggedOut(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const then = this.federation.afterUpstreamLogout(stringParam(query, 'state'));
+    if (then) return reply.header('Cache-Control', 'no-store').redirect(then, 302);
+    const lang = pickLang(undefined, req.headers['accept-language']);
+    const t = messages(lang);
+    return this.views.render(reply, 'logged-out', { lang, t, title: t.loggedOutTitle, instanceName: tenant.name });
   }
 
   @Get(':provider')

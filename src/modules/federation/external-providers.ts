@@ -23,3 +23,8 @@ export function providerLinks(tenant: Tenant, sealedRequest: string | undefined,
 export function externalCallbackUrl(tenant: Tenant): string {
   return `${tenant.issuer}/account/external/callback`;
 }
+
+/** Where an upstream sends the person back after signing them out; registered at the upstream (ImpersonateLogoutUrl). */
+export function externalLoggedOutUrl(tenant: Tenant): string {
+  return `${tenant.issuer}/account/external/logged-out`;
+}

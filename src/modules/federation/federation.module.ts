@@ -4,12 +4,11 @@ import { SessionModule } from '../session/session.module';
 import { SessionStoreModule } from '../session/session-store.module';
 import { UsersModule } from '../users/users.module';
 import { ExternalLoginController } from './external-login.controller';
-import { FederationService } from './federation.service';
+import { FederationCoreModule } from './federation-core.module';
 
 /** Sign-in through upstream OpenID providers: ERP.net ID and any other configured per instance. */
 @Module({
-  imports: [AuthorizeModule, SessionModule, SessionStoreModule, UsersModule],
+  imports: [AuthorizeModule, SessionModule, SessionStoreModule, UsersModule, FederationCoreModule],
   controllers: [ExternalLoginController],
-  providers: [FederationService],
 })
 export class FederationModule {}

@@ -4,12 +4,16 @@ import { LRUCache } from 'lru-cache';
 import { Issuer, Strategy, type TokenSet } from 'openid-client';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { Tenant } from '../../common/tenant/tenant';
-import { decryptPrivateKey } from '../keys/key-encryption';
+import { deriveSecret } from '../../common/crypto/derived-secret';
+import { seal, unseal } from '../../common/crypto/sealed';
+import { decryptPrivateKey, encryptPrivateKey } from '../keys/key-encryption';
 import type { StoredExternalProvider } from '../instances/instance.types';
 import { providerAad } from '../instances/instances.service';
-import { enabledProviders, externalCallbackUrl } from './external-providers';
+import { enabledProviders, externalCallbackUrl, externalLoggedOutUrl } from './external-providers';
 
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const UPSTREAM_ID_TOKEN_AAD = 'upstream-id-token';
+const LOGOUT_STATE_TTL_SECONDS = 600;
 import { runStrategy, type StrategyOutcome } from './passport-runner';
 
 /** What an upstream says about the person, after openid-client validated its ID token. */
@@ -21,6 +25,8 @@ export interface ExternalIdentity {
   name?: string;
   /** The upstream session, for its back-channel logout. */
   sid?: string;
+  /** The upstream's ID token, kept (encrypted) as the id_token_hint for signing out there. */
+  idToken?: string;
 }
 
 /**
@@ -35,7 +41,11 @@ export class FederationService {
   private readonly strategies = new LRUCache<string, Strategy<ExternalIdentity>>({ max: 10_000, ttl: 3_600_000 });
   private readonly jwks = new LRUCache<string, ReturnType<typeof createRemoteJWKSet>>({ max: 1_000 });
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  private readonly logoutKey: Buffer;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.logoutKey = deriveSecret(config.keyEncryptionKey, 'upstream-logout');
+  }
 
   find(tenant: Tenant, name: string): StoredExternalProvider | undefined {
     return tenant.externalProviders.find((p) => p.Name === name);
@@ -79,6 +89,42 @@ export class FederationService {
     }
   }
 
+  /** Seals the upstream ID token for storage with the session. */
+  sealIdToken(idToken: string): string {
+    return encryptPrivateKey(Buffer.from(idToken, 'utf8'), this.config.keyEncryptionKey, UPSTREAM_ID_TOKEN_AAD);
+  }
+
+  /**
+   * Where to send the browser so that the upstream ends its session too (RP-Initiated Logout at the
+   * upstream): its end_session_endpoint with our stored ID token as the hint, coming back to
+   * `{issuer}/account/external/logged-out`, which then goes on to `then`. Undefined when the session
+   * did not come from an upstream, or the upstream has no end_session_endpoint.
+   */
+  async upstreamLogoutUrl(tenant: Tenant, session: { upstreamIssuer: string | null; upstreamIdToken: string | null }, then: string | undefined): Promise<string | undefined> {
+    const provider = session.upstreamIssuer ? enabledProviders(tenant).find((p) => p.Issuer === session.upstreamIssuer) : undefined;
+    if (!provider || !session.upstreamIdToken) return undefined;
+    try {
+      const issuer = await this.discover(provider.Issuer);
+      const endpoint = issuer.metadata.end_session_endpoint;
+      if (!endpoint) return undefined;
+      const url = new URL(endpoint);
+      url.searchParams.set('id_token_hint', decryptPrivateKey(session.upstreamIdToken, this.config.keyEncryptionKey, UPSTREAM_ID_TOKEN_AAD).toString('utf8'));
+      url.searchParams.set('client_id', provider.ClientId);
+      url.searchParams.set('post_logout_redirect_uri', externalLoggedOutUrl(tenant));
+      url.searchParams.set('state', seal({ then: then ?? null }, this.logoutKey, LOGOUT_STATE_TTL_SECONDS, Math.floor(Date.now() / 1000)));
+      return url.toString();
+    } catch (e) {
+      this.logger.warn(`no sign-out at ${provider.Issuer}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Where the person goes after the upstream signed them out: the URL sealed into the state, if any. */
+  afterUpstreamLogout(state: string | undefined): string | undefined {
+    const opened = state ? unseal<{ then: string | null }>(state, this.logoutKey, Math.floor(Date.now() / 1000)) : undefined;
+    return opened?.then ?? undefined;
+  }
+
   private remoteKeys(jwksUri: string) {
     let keys = this.jwks.get(jwksUri);
     if (!keys) {
@@ -112,6 +158,7 @@ export class FederationService {
           emailVerified: claims.email_verified === true,
           name: typeof claims.name === 'string' ? claims.name : undefined,
           sid: typeof claims.sid === 'string' ? claims.sid : undefined,
+          idToken: tokenset.id_token,
         });
       },
     );

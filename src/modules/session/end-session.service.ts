@@ -4,6 +4,7 @@ import { duplicatedParameters, isRegisteredUri, parseUriList, stringParam } from
 import { ViewRenderer } from '../../common/http/views';
 import type { Tenant } from '../../common/tenant/tenant';
 import { AuditService } from '../audit/audit.service';
+import { FederationService } from '../federation/federation.service';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
 import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
 import { subjectOf } from '../tokens/user-claims';
@@ -47,6 +48,7 @@ export class EndSessionService {
     private readonly backChannel: BackChannelLogout,
     private readonly views: ViewRenderer,
     private readonly audit: AuditService,
+    private readonly federation: FederationService,
   ) {}
 
   async endSession(tenant: Tenant, params: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -68,7 +70,9 @@ export class EndSessionService {
     const frontChannelUris = session ? await this.end(tenant, session) : [];
     clearSessionCookie(req, reply);
     // A bad hint or an unregistered URI never redirects, even after confirmation.
-    const redirect = request.client ? request.redirect : undefined;
+    const registered = request.client ? request.redirect : undefined;
+    // A session that came from an upstream (ERP.net ID) is signed out there too, and comes back to `registered`.
+    const redirect = (session && (await this.federation.upstreamLogoutUrl(tenant, session, registered))) || registered;
     if (redirect && frontChannelUris.length === 0) return reply.header('Cache-Control', 'no-store').redirect(redirect, 302);
     return this.loggedOut(reply, tenant, lang, redirect, frontChannelUris);
   }

@@ -48,4 +48,8 @@ export class SessionEntity {
 
   @Column({ type: 'text', nullable: true })
   upstreamSid: string | null;
+
+  /** The upstream's ID token, AES-256-GCM encrypted: the id_token_hint for signing out there too. */
+  @Column({ type: 'text', nullable: true })
+  upstreamIdToken: string | null;
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthorizeModule } from '../authorize/authorize.module';
+import { FederationCoreModule } from '../federation/federation-core.module';
 import { KeysModule } from '../keys/keys.module';
 import { SignInPolicyModule } from '../sign-in-policy/sign-in-policy.module';
 import { TrustedApplicationsModule } from '../trusted-applications/trusted-applications.module';
@@ -13,7 +14,7 @@ import { SessionStoreModule } from './session-store.module';
 
 /** The person-facing pages: sign-in and sign-out. */
 @Module({
-  imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule, SignInPolicyModule],
+  imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule, SignInPolicyModule, FederationCoreModule],
   controllers: [LoginController, EndSessionController],
   providers: [EndSessionService, IdTokenHintVerifier, BackChannelLogout],
   exports: [EndSessionService],

@@ -18,6 +18,7 @@ export interface NewSession {
   tid?: string | null;
   upstreamIssuer?: string | null;
   upstreamSid?: string | null;
+  upstreamIdToken?: string | null;
 }
 
 /** Server-side sessions: they survive restarts and are shared by every node on the database. */
@@ -44,6 +45,7 @@ export class SessionsService {
         tid: input.tid ?? null,
         upstreamIssuer: input.upstreamIssuer ?? null,
         upstreamSid: input.upstreamSid ?? null,
+        upstreamIdToken: input.upstreamIdToken ?? null,
         lastSeenAt: now,
         expiresAt: new Date(now.getTime() + tenant.settings.SessionAbsoluteLifetime * 1000),
       }),

@@ -4,7 +4,7 @@ import { Browser, decodeEntities, parseForm, responseParams } from '../../utils/
 import { auth, createApplication, createUser } from '../../utils/fixtures';
 import { rpClient } from '../../utils/oidc';
 import { startTestServer, unique, type TestServer } from '../../utils/test-server';
-import { APP_CALLBACK, federationSetup, registerAccount } from './erpnet-id.fixture';
+import { APP_CALLBACK, APP_LOGGED_OUT, federationSetup, registerAccount } from './erpnet-id.fixture';
 
 describe('ERP.net ID: the global authority and federated sign-in to instances', () => {
   let ts: TestServer;
@@ -111,6 +111,36 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
 
     const after = await browser.get(client.authorizationUrl({ scope: 'openid', prompt: 'none', nonce: 'n' }));
     expect(responseParams(after.location!).error).toBe('login_required');
+  });
+
+  it('single sign-out: signing out at the instance signs out of ERP.net ID too, then returns to the app', async () => {
+    const { global, globalIssuer, instance, app } = await federationSetup(ts);
+    const email = `${unique('r')}@example.com`;
+    const { link } = await registerAccount(ts, new Browser(ts), global, { name: 'Reverse', email, password: 'a strong password' });
+    await new Browser(ts).get(link!);
+    await createUser(ts, instance, { Login: 'reverse', Email: email });
+    const client = await rpClient(ts, instance.host, { client_id: app.clientId, client_secret: app.clientSecret, redirect_uris: [APP_CALLBACK], post_logout_redirect_uris: [APP_LOGGED_OUT] });
+    const browser = new Browser(ts);
+    const { final } = await federatedSignIn(browser, client.authorizationUrl({ scope: 'openid', nonce: 'n' }), email, 'a strong password');
+    const tokens = await client.callback(APP_CALLBACK, client.callbackParams(final!.location!), { nonce: 'n' });
+
+    const out = await browser.get(client.endSessionUrl({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: APP_LOGGED_OUT, state: 'bye' }));
+    expect(out.status).toBe(302);
+    expect(out.location!.startsWith(`${globalIssuer}/connect/endsession?`)).toBe(true);
+    const atGlobal = await browser.get(out.location!);
+    expect(atGlobal.status).toBe(302); // a valid hint of this browser's ERP.net ID session: no confirmation
+    expect(atGlobal.location!.startsWith(`http://${instance.host}:${ts.port}/id/account/external/logged-out?`)).toBe(true);
+    const back = await browser.get(atGlobal.location!);
+    expect(back.status).toBe(302);
+    expect(back.location).toBe(`${APP_LOGGED_OUT}?state=bye`);
+
+    // Both sessions are gone.
+    const instanceNone = await browser.get(client.authorizationUrl({ scope: 'openid', prompt: 'none', nonce: 'n' }));
+    expect(responseParams(instanceNone.location!).error).toBe('login_required');
+    const portal = await createApplication(ts, global, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: APP_CALLBACK });
+    const globalClient = await rpClient(ts, global.host, { client_id: portal.clientId, client_secret: portal.clientSecret, redirect_uris: [APP_CALLBACK] });
+    const globalNone = await browser.get(globalClient.authorizationUrl({ scope: 'openid', prompt: 'none', nonce: 'n' }));
+    expect(responseParams(globalNone.location!).error).toBe('login_required');
   });
 
   it('global accounts: login by email, sub is the stable account id, profile edits and password reset', async () => {

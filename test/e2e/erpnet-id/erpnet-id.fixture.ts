@@ -5,6 +5,7 @@ import { auth, createApplication, createInstance, createUser, type InstanceFixtu
 import { unique, type TestServer } from '../../utils/test-server';
 
 export const APP_CALLBACK = 'https://portal.example.com/signin-callback';
+export const APP_LOGGED_OUT = 'https://portal.example.com/signed-out';
 
 /** The global ERP.net ID authority and an instance that accepts it, wired as the demo wires them. */
 export async function federationSetup(ts: TestServer, options: { enabled?: boolean } = {}) {
@@ -18,6 +19,7 @@ export async function federationSetup(ts: TestServer, options: { enabled?: boole
     ApplicationSecretHash: hashSecret(secret),
     ImpersonateAsInternalUserAllowed: true,
     ImpersonateLoginUrl: `http://${instanceHost}:${ts.port}/id/account/external/callback`,
+    ImpersonateLogoutUrl: `http://${instanceHost}:${ts.port}/id/account/external/logged-out`,
     BackChannelLogoutUri: `http://${instanceHost}:${ts.port}/id/account/external/backchannel-logout`,
   });
   const res = await ts.http().post('/admin/v1/instances').set(auth).send({
@@ -29,7 +31,7 @@ export async function federationSetup(ts: TestServer, options: { enabled?: boole
   });
   if (res.status !== 201) throw new Error(JSON.stringify(res.body));
   const instance: InstanceFixture = { name: instanceName, host: instanceHost, database: 'E1_FED' };
-  const app = await createApplication(ts, instance, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: APP_CALLBACK, BackChannelLogoutUri: undefined });
+  const app = await createApplication(ts, instance, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: APP_CALLBACK, ImpersonateLogoutUrl: APP_LOGGED_OUT });
   return { global, globalIssuer, instance, app, upstreamApp };
 }
 

@@ -1,27 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generators } from 'openid-client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../../utils/chromium';
 import { auth, createApplication, createInstance } from '../../utils/fixtures';
 import { rpClient } from '../../utils/oidc';
 import { startTestServer, unique, type TestServer } from '../../utils/test-server';
 
-/** Debian's Chromium (CI installs it in .ci/run); playwright-core never downloads a browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(__dirname, '..', '..', 'artifacts');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // Instance host names (inst….test.local) resolve to the test server on loopback.
-  '--host-resolver-rules=MAP *.test.local 127.0.0.1',
-];
 
 interface CallbackHit {
   method: string;
@@ -50,14 +36,10 @@ describe('browser: an ERP.net ID is registered, confirmed and used to sign in, i
   let callback: Awaited<ReturnType<typeof startCallbackServer>>;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH). Browser tests need a real browser.`);
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
     ts = await startTestServer();
     await ts.listen();
     callback = await startCallbackServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,44 +1,22 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generators } from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium } from '../../utils/chromium';
+import { ARTIFACTS, launchChromium, startAppServer } from '../../utils/chromium';
 import { auth, createApplication, createInstance } from '../../utils/fixtures';
 import { rpClient } from '../../utils/oidc';
 import { startTestServer, unique, type TestServer } from '../../utils/test-server';
 
 
-interface CallbackHit {
-  method: string;
-  url: string;
-  body: string;
-}
-
-/** The application's form_post redirect URI: a loopback server that accepts the POST and answers 200. */
-async function startCallbackServer(): Promise<{ server: HttpServer; url: string; hits: CallbackHit[] }> {
-  const hits: CallbackHit[] = [];
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end('<!doctype html><title>App</title><p>Back at the application.</p>');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/signin-callback`, hits };
-}
 
 describe('browser: an ERP.net ID is registered, confirmed and used to sign in, in headless Chromium', () => {
   let ts: TestServer;
   let browser: Browser;
-  let callback: Awaited<ReturnType<typeof startCallbackServer>>;
+  let callback: Awaited<ReturnType<typeof startAppServer>>;
 
   beforeAll(async () => {
     ts = await startTestServer();
     await ts.listen();
-    callback = await startCallbackServer();
+    callback = await startAppServer('/signin-callback');
     browser = await launchChromium();
   });
   afterAll(async () => {

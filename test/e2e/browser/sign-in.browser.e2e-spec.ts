@@ -1,34 +1,21 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generators, type Client } from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS, launchChromium } from '../../utils/chromium';
+import { ARTIFACTS, launchChromium, startAppServer } from '../../utils/chromium';
 import { rpClient } from '../../utils/oidc';
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { issuerOf, PASSWORD, signInSetup } from '../sign-in/sign-in.fixture';
 
 
-/** The application's redirect URI: a loopback server that answers 200 so that the browser lands on it. */
-async function startCallbackServer(): Promise<{ server: HttpServer; url: string; hits: string[] }> {
-  const hits: string[] = [];
-  const server = createHttpServer((req, res) => {
-    hits.push(req.url ?? '');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end('<!doctype html><title>App</title><p>Back at the application.</p>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, hits };
-}
-
 describe('browser: sign-in in headless Chromium', () => {
   let ts: TestServer;
   let browser: Browser;
-  let callback: Awaited<ReturnType<typeof startCallbackServer>>;
+  let callback: Awaited<ReturnType<typeof startAppServer>>;
 
   beforeAll(async () => {
     ts = await startTestServer();
     await ts.listen();
-    callback = await startCallbackServer();
+    callback = await startAppServer('/callback');
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -129,7 +116,7 @@ describe('browser: sign-in in headless Chromium', () => {
 
       await page.goto(client.endSessionUrl({ id_token_hint: tokens.id_token, state: 'bye' }));
       await page.waitForURL(`${base}/signed-out?state=bye`);
-      const frame = callback.hits.map((h) => new URL(h, base)).find((u) => u.pathname === '/front-channel');
+      const frame = callback.hits.map((h) => new URL(h.url, base)).find((u) => u.pathname === '/front-channel');
       expect(frame && Object.fromEntries(frame.searchParams)).toEqual({ iss: issuer, sid: tokens.claims().sid });
       expect((await context.cookies(issuer)).map((c) => c.name)).not.toContain('iis.session');
 

@@ -1,30 +1,7 @@
 import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { LANGS } from '../../session/i18n';
 
-/** The ERP.net ID registration form (CONTRACT.md names its inputs). */
-export class RegisterFormDto {
-  @IsString() @MinLength(1, { message: 'name' }) @MaxLength(200, { message: 'name' })
-  name: string;
-
-  @IsEmail({}, { message: 'email' }) @MaxLength(320, { message: 'email' })
-  email: string;
-
-  @IsString() @MinLength(8, { message: 'password' }) @MaxLength(256, { message: 'password' })
-  password: string;
-
-  @IsOptional() @IsString() @Matches(/^$|^\+?[0-9 ()\-.]{5,30}$/, { message: 'phone' })
-  phone?: string;
-
-  @IsOptional() @IsString() @IsIn(['', ...LANGS], { message: 'language' })
-  language?: string;
-
-  @IsOptional() @IsString() @MaxLength(200, { message: 'company' })
-  company?: string;
-
-  @IsOptional() @IsString() @MaxLength(2000, { message: 'message' })
-  message?: string;
-}
-
+/** The ERP.net ID profile a person edits; registration asks for the same and more. */
 export class ProfileFormDto {
   @IsString() @MinLength(1, { message: 'name' }) @MaxLength(200, { message: 'name' })
   name: string;
@@ -37,6 +14,18 @@ export class ProfileFormDto {
 
   @IsOptional() @IsString() @MaxLength(200, { message: 'company' })
   company?: string;
+}
+
+/** The ERP.net ID registration form (CONTRACT.md names its inputs). */
+export class RegisterFormDto extends ProfileFormDto {
+  @IsEmail({}, { message: 'email' }) @MaxLength(320, { message: 'email' })
+  email: string;
+
+  @IsString() @MinLength(8, { message: 'password' }) @MaxLength(256, { message: 'password' })
+  password: string;
+
+  @IsOptional() @IsString() @MaxLength(2000, { message: 'message' })
+  message?: string;
 }
 
 export class PasswordChangeFormDto {

@@ -20,6 +20,11 @@ import { AdminKeyService } from './modules/admin-auth/admin-key.service';
 import { DemoSeedService, type DemoCredentials } from './modules/demo/demo-seed.service';
 import { InstancesService } from './modules/instances/instances.service';
 import { MetricsService } from './modules/metrics/metrics.service';
+import { FastLane, fastLaneServer } from './fast-lane/fast-lane';
+import { fastLaneRoutes } from './fast-lane/fast-lane.routes';
+
+/** Bytes of a request body, for every parser and the fast lane. */
+const BODY_LIMIT = 64 * 1024;
 
 export interface Server {
   app: NestFastifyApplication;
@@ -49,11 +54,15 @@ export async function createServer(config: AppConfig, options: ServerOptions = {
     endpoint = { url: embedded.url, embedded: true, poolSize: 1 };
   }
 
+  // The fast lane answers the hot machine-to-machine routes in front of Fastify (src/fast-lane);
+  // it is built from Nest's services below, and until then every request goes to Fastify.
+  let lane: FastLane | undefined;
   const adapter = new FastifyAdapter({
+    serverFactory: fastLaneServer(() => lane),
     trustProxy: config.trustProxy,
     // Nest's form parser (fast-querystring) turns repeated parameters into arrays, which the
     // protocol layer rejects as invalid_request; this limit applies to every parser.
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 500 },
     // The request id of the logs and of X-Request-Id: the caller's when sane, else a UUID.
     genReqId: requestIdFor,
@@ -78,11 +87,20 @@ export async function createServer(config: AppConfig, options: ServerOptions = {
   app.getHttpAdapter().getInstance().addHook('onResponse', app.get(MetricsService).onResponse);
   app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService), app.get(ViewRenderer)));
   // After the tenant hook: the limits are the instance's settings (preHandler, see rate-limit.hook.ts).
-  await registerRateLimits(app);
+  const rateLimits = await registerRateLimits(app);
   // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, close, exit 0).
   await app.init();
   // After init, which registers Nest's JSON parser: the same parser, refusing bodies that are not UTF-8.
   useStrictJsonParser(app);
+  const fastLane = new FastLane(
+    { instances: app.get(InstancesService), rateLimits, metrics: app.get(MetricsService), log: logging.root, trustProxy: config.trustProxy, bodyLimit: BODY_LIMIT },
+    fastLaneRoutes(app),
+  );
+  app.getHttpAdapter().getInstance().addHook('preClose', (done: () => void) => {
+    fastLane.close();
+    done();
+  });
+  lane = config.fastLane ? fastLane : undefined;
 
   const generatedAdminKey = await app.get(AdminKeyService).initialize();
   const demo = config.seedDemo ? await app.get(DemoSeedService).seedIfEmpty(config.port) : undefined;

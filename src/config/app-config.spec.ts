@@ -35,6 +35,7 @@ describe(loadConfig.name, () => {
       dbPoolSize: 10,
       workers: availableParallelism(),
       logLevel: 'info',
+      fastLane: true,
       smtpUrl: undefined,
       mailFrom: 'ERP.net ID <no-reply@localhost>',
     });
@@ -59,6 +60,7 @@ describe(loadConfig.name, () => {
       DB_POOL_SIZE: '20',
       WORKERS: '4',
       LOG_LEVEL: 'debug',
+      FAST_LANE: 'false',
       SMTP_URL: 'smtp://mail.example.com:587',
       MAIL_FROM: 'ERP.net ID <id@example.com>',
     });
@@ -76,6 +78,7 @@ describe(loadConfig.name, () => {
       dbPoolSize: 20,
       workers: 4,
       logLevel: 'debug',
+      fastLane: false,
       smtpUrl: 'smtp://mail.example.com:587',
       mailFrom: 'ERP.net ID <id@example.com>',
     });

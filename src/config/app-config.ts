@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Server processes (node:cluster workers); 1 runs in the main process. */
   workers: number;
   logLevel: string;
+  /** Serve the hot machine-to-machine routes in front of Fastify (src/fast-lane). */
+  fastLane: boolean;
   smtpUrl?: string;
   mailFrom: string;
 }
@@ -55,6 +57,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: dto.DB_POOL_SIZE ?? 10,
     workers: dto.WORKERS ?? availableParallelism(),
     logLevel: dto.LOG_LEVEL ?? 'info',
+    fastLane: dto.FAST_LANE ?? true,
     smtpUrl: dto.SMTP_URL,
     mailFrom: dto.MAIL_FROM || 'ERP.net ID <no-reply@localhost>',
   };

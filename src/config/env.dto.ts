@@ -53,6 +53,10 @@ export class EnvDto {
   @IsOptional() @IsString()
   MAIL_FROM?: string;
 
+  /** false: every request goes through Fastify and Nest, the hot routes too (src/fast-lane). */
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  FAST_LANE?: boolean;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 }

@@ -1,7 +1,21 @@
 import { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { parseBasicAuthorization, stringParam, type RawParams } from '@app/oauth-core';
 import type { InstanceSettings } from '../../modules/instances/instance.types';
+import type { Tenant } from '../tenant/tenant';
+
+/**
+ * What the limits read of a request: a Fastify request has it, and so has the fast lane's
+ * (src/fast-lane), which answers a few hot routes without Fastify.
+ */
+export interface RateLimitedRequest {
+  tenant?: Tenant;
+  method: string;
+  routeOptions: { url?: string; config?: unknown };
+  ip: string;
+  headers: IncomingHttpHeaders;
+  body?: unknown;
+}
 
 /** How a refused request is answered: RFC 6749-style JSON, or the HTML error page. */
 export type RateLimitResponse = 'oauth' | 'page';
@@ -13,7 +27,7 @@ export interface RateLimitRule {
   routes: ReadonlySet<string>;
   limit: keyof InstanceSettings;
   /** Whose count this request adds to; undefined when the rule does not apply (no username sent). */
-  key(request: FastifyRequest): string | undefined;
+  key(request: RateLimitedRequest): string | undefined;
   response: RateLimitResponse;
 }
 
@@ -31,17 +45,17 @@ export const RATE_LIMIT_RULES: readonly RateLimitRule[] = [
 ];
 
 /** The client's address (behind TRUST_PROXY, X-Forwarded-For as Fastify resolves it); IPv6 by its /64. */
-export function clientIp(request: FastifyRequest): string {
+export function clientIp(request: RateLimitedRequest): string {
   return normalizeIP(request.ip);
 }
 
 /** The username of a sign-in form, normalized as logins compare (trimmed, case-insensitive). */
-export function account(request: FastifyRequest): string | undefined {
+export function account(request: RateLimitedRequest): string | undefined {
   return stringParam(body(request), 'username')?.trim().toLowerCase() || undefined;
 }
 
 /** The client_id of client_secret_basic or of the form; '' when there is none or it cannot be read. */
-export function clientId(request: FastifyRequest): string {
+export function clientId(request: RateLimitedRequest): string {
   try {
     const basic = parseBasicAuthorization(request.headers.authorization);
     if (basic) return basic.clientId;
@@ -51,6 +65,6 @@ export function clientId(request: FastifyRequest): string {
   return stringParam(body(request), 'client_id') ?? '';
 }
 
-function body(request: FastifyRequest): RawParams {
+function body(request: RateLimitedRequest): RawParams {
   return request.body && typeof request.body === 'object' ? (request.body as RawParams) : {};
 }

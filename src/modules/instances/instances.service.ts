@@ -36,6 +36,11 @@ export class InstancesService implements OnModuleInit {
     });
   }
 
+  /** From the cache only: the instance at `host`, false for a host known to be no instance's, undefined when not cached. */
+  cachedByHost(host: string): InstanceRecord | false | undefined {
+    return this.byHost.get(host);
+  }
+
   /** The instance served at `host` (lower-case, no port), or null. Cached. */
   async findByHost(host: string): Promise<InstanceRecord | null> {
     const cached = this.byHost.get(host);

@@ -52,11 +52,24 @@ export class MetricsService implements OnModuleDestroy {
 
   /** Fastify onResponse hook: one observation per answered request, labelled by its route pattern. */
   readonly onResponse = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const route = request.routeOptions?.url ?? 'unmatched';
-    const method = request.method;
-    this.requests.inc({ route, method, status: String(reply.statusCode) });
-    this.duration.observe({ route, method }, reply.elapsedTime / 1000);
+    this.requestAnswered(request.routeOptions?.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
   };
+
+  /** One answered request (the onResponse hook's, and the fast lane's, which has no Fastify reply). */
+  requestAnswered(route: string, method: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      // Bounded: route patterns × methods × status codes.
+      series = { count: this.requests.labels(route, method, String(status)), duration: this.duration.labels(route, method) };
+      this.series.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
+  }
+
+  /** The labelled children per route, method and status, so that a request does not hash its labels. */
+  private readonly series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
   tokenIssued(grantType: string, instance: string): void {
     this.tokens.inc({ grant_type: grantType, instance });

@@ -20,6 +20,9 @@ const NEGATIVE_TTL_MS = 5_000;
 @Injectable()
 export class InstancesService implements OnModuleInit {
   private readonly byHost: LRUCache<string, InstanceRecord | false>;
+  /** The cached hosts of each instance, and the hosts cached as no instance's: what a change must drop. */
+  private readonly hostsOf = new Map<string, Set<string>>();
+  private readonly unknownHosts = new Set<string>();
 
   constructor(
     @InjectRepository(InstanceEntity) private readonly instances: Repository<InstanceEntity>,
@@ -27,12 +30,23 @@ export class InstancesService implements OnModuleInit {
     private readonly keys: KeysService,
     private readonly changes: ChangeFeed,
   ) {
-    this.byHost = new LRUCache({ max: 50_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
+    this.byHost = new LRUCache({
+      max: 50_000,
+      ttl: Math.max(1, config.cacheTtlSeconds) * 1000,
+      dispose: (record, host) => {
+        if (record) this.hostsOf.get(record.id)?.delete(host);
+        else this.unknownHosts.delete(host);
+      },
+    });
   }
 
   onModuleInit(): void {
     this.changes.subscribe((c) => {
-      if (c.topic === 'instance') this.byHost.clear();
+      if (c.topic !== 'instance') return;
+      if (c.instanceId === '*') return this.byHost.clear();
+      // Only this instance's hosts, and every host cached as unknown (it may be this instance's new host).
+      for (const host of [...(this.hostsOf.get(c.instanceId) ?? []), ...this.unknownHosts]) this.byHost.delete(host);
+      this.hostsOf.delete(c.instanceId);
     });
   }
 
@@ -53,6 +67,9 @@ export class InstancesService implements OnModuleInit {
       .getOne();
     const record = row ? toRecord(row) : null;
     this.byHost.set(host, record ?? false, record ? undefined : { ttl: NEGATIVE_TTL_MS });
+    if (!record) this.unknownHosts.add(host);
+    else if (this.hostsOf.has(record.id)) this.hostsOf.get(record.id)!.add(host);
+    else this.hostsOf.set(record.id, new Set([host]));
     return record;
   }
 

@@ -150,9 +150,24 @@ describe('fast lane', () => {
     expect(served).toHaveBeenCalledTimes(3);
   });
 
+  it('a change to one instance leaves the others cached, and a host just added is served at once', async () => {
+    const other = await clientCredentialsSetup(ts);
+    const newHost = `added-${other.instance.host}`;
+    expect((await ts.http().get('/sys/auto-discovery').set('Host', newHost)).status).toBe(404);
+    await ts.http().get('/sys/auto-discovery').set('Host', host()).expect(200);
+    served.mockClear();
+    await ts.http().patch(`/admin/v1/instances/${other.instance.name}`).set(auth).send({ Hosts: [other.instance.host, newHost] }).expect(200);
+    // The untouched instance is still cached: the lane serves it.
+    await ts.http().get('/sys/auto-discovery').set('Host', host()).expect(200);
+    expect(served).toHaveBeenCalledTimes(1);
+    // The host cached as unknown a moment ago belongs to an instance now.
+    const added = await ts.http().get('/sys/auto-discovery').set('Host', newHost);
+    expect(added.status).toBe(200);
+    expect(added.body.WebSites[0].Url).toBe(`http://${newHost}/id`);
+  });
+
   it('a chunked form body over the limit gets 413 from the lane', async () => {
     const port = await ts.listen();
-    // An instance change (the test before) empties the host cache: the next request warms it.
     await ts.http().get('/sys/auto-discovery').set('Host', host()).expect(200);
     served.mockClear();
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {

@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus as osCpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postForm, request } from './http.mjs';
@@ -14,12 +15,18 @@ export const USER = { username: 'alice', password: 'correct horse battery' };
 export const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 export const HOST = 'bench.localhost';
 
+const cpuCount = () => osCpus().length;
+
 export const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 
-/** `node args` pinned to `cpus` (e.g. '0') when taskset is there; cpus null = not pinned. */
+/**
+ * `node args` pinned to `cpus` (e.g. '0') when taskset is there; cpus null = every core. The
+ * bench itself runs pinned to core 1 and a child inherits that, so "every core" must be explicit.
+ */
 export function spawnNode(args, { cpus, env, cwd = ROOT }) {
-  const cmd = cpus != null && hasTaskset ? 'taskset' : process.execPath;
-  const argv = cpus != null && hasTaskset ? ['-c', cpus, process.execPath, ...args] : args;
+  const allowed = cpus ?? `0-${cpuCount() - 1}`;
+  const cmd = hasTaskset ? 'taskset' : process.execPath;
+  const argv = hasTaskset ? ['-c', allowed, process.execPath, ...args] : args;
   const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.output = '';
   child.stdout.on('data', (c) => (child.output += c));

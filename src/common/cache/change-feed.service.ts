@@ -8,7 +8,7 @@ import { isClusterMessage, type PrimaryMessage, type WorkerMessage } from '../..
 import { DATABASE_ENDPOINT } from '../../database/database.tokens';
 import { CONNECT_TIMEOUT_MS, type DatabaseEndpoint } from '../../database/data-source-options';
 
-export type ChangeTopic = 'instance' | 'trusted-application' | 'user' | 'keys' | 'reference-token' | 'session';
+export type ChangeTopic = 'instance' | 'trusted-application' | 'user' | 'keys' | 'reference-token' | 'access-token-revocation' | 'session';
 
 export interface Change {
   topic: ChangeTopic;

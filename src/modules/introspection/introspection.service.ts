@@ -20,6 +20,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * authenticates with its secret may ask. A reference token (PAT/SAT) is looked up by its hash; a
  * JWT access token is fully validated. Anything else, or anything that does not work right now,
  * is `{"active":false}` and nothing more.
+ *
+ * Once warm, neither kind costs a database round trip: the reference token's row, the revoked
+ * jtis, the applications and the users are cached per process and dropped through the ChangeFeed
+ * when revoked or changed (see ReferenceTokensService and RevokedAccessTokensRepository).
  */
 @Injectable()
 export class IntrospectionService {

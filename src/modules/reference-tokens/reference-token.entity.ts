@@ -62,7 +62,7 @@ export class ReferenceTokenEntity {
   @Column({ type: 'timestamptz' })
   expiresAt: Date;
 
-  /** Written at most about once a minute per token (see ReferenceTokensService). */
+  /** Written at most about once a minute per token and server process (see ReferenceTokensService). */
   @Column({ type: 'timestamptz', nullable: true })
   lastUsedAt: Date | null;
 

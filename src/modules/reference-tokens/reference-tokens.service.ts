@@ -1,11 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LRUCache } from 'lru-cache';
 import { IsNull, Repository } from 'typeorm';
 import { formatScope, parseScope, scopesOutside } from '@app/oauth-core';
 import { invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed, type Change } from '../../common/cache/change-feed.service';
-import { dropInstanceEntries } from '../../common/cache/instance-keys';
+import { dropInstanceEntries, InstanceKeyedCache } from '../../common/cache/instance-keys';
 import { Clock } from '../../common/crypto/clock';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { InstanceRecord, Tenant } from '../../common/tenant/tenant';
@@ -64,9 +63,9 @@ interface CachedToken {
 export class ReferenceTokensService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReferenceTokensService.name);
   /** Keyed `${instanceId} ${sha256 hex}`. */
-  private readonly cache: LRUCache<string, CachedToken>;
+  private readonly cache: InstanceKeyedCache<CachedToken>;
   /** Values that matched no token, keyed like `cache`; short-lived, and bounded on its own so that junk cannot evict real tokens. */
-  private readonly missing: LRUCache<string, true>;
+  private readonly missing: InstanceKeyedCache<true>;
   /** Incremented on every change received: a lookup that overlapped one is not cached. */
   private generation = 0;
   /** last_used_at writes in flight, awaited before the database closes. */
@@ -81,8 +80,8 @@ export class ReferenceTokensService implements OnModuleInit, BeforeApplicationSh
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     const ttl = Math.max(1, config.cacheTtlSeconds) * 1000;
-    this.cache = new LRUCache({ max: 100_000, ttl });
-    this.missing = new LRUCache({ max: 10_000, ttl: Math.min(ttl, NOT_FOUND_TTL_MS) });
+    this.cache = new InstanceKeyedCache({ max: 100_000, ttl });
+    this.missing = new InstanceKeyedCache({ max: 10_000, ttl: Math.min(ttl, NOT_FOUND_TTL_MS) });
   }
 
   onModuleInit(): void {
@@ -210,9 +209,7 @@ export class ReferenceTokensService implements OnModuleInit, BeforeApplicationSh
       dropInstanceEntries(c.instanceId, this.missing);
       if (!c.key) dropInstanceEntries(c.instanceId, this.cache);
       else {
-        const prefix = `${c.instanceId} `;
-        const stale = [...this.cache.entries()].filter(([key, entry]) => entry.row.id === c.key && key.startsWith(prefix));
-        for (const [key] of stale) this.cache.delete(key);
+        for (const key of this.cache.keysOf(c.instanceId)) if (this.cache.peek(key)?.row.id === c.key) this.cache.delete(key);
       }
     }
   }

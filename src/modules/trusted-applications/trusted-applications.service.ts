@@ -1,12 +1,11 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUniqueViolation } from '../../common/database-errors';
-import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
-import { dropInstanceEntries } from '../../common/cache/instance-keys';
+import { dropInstanceEntries, InstanceKeyedCache } from '../../common/cache/instance-keys';
 import type { InstanceRecord } from '../../common/tenant/tenant';
 import { UsersService } from '../users/users.service';
 import type { TrustedApplicationCreateDto, TrustedApplicationPatchDto } from './dto/trusted-application.dto';
@@ -34,7 +33,7 @@ const DEFAULTS: Partial<TrustedApplicationEntity> = {
 @Injectable()
 export class TrustedApplicationsService implements OnModuleInit {
   /** Keyed by `${instanceId} ${applicationUri}`; the token endpoint reads it on every request. */
-  private readonly cache: LRUCache<string, TrustedApplicationEntity | false>;
+  private readonly cache: InstanceKeyedCache<TrustedApplicationEntity | false>;
 
   constructor(
     @InjectRepository(TrustedApplicationEntity) private readonly applications: Repository<TrustedApplicationEntity>,
@@ -42,7 +41,7 @@ export class TrustedApplicationsService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly changes: ChangeFeed,
   ) {
-    this.cache = new LRUCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
+    this.cache = new InstanceKeyedCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
   }
 
   onModuleInit(): void {

@@ -1,12 +1,11 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUniqueViolation } from '../../common/database-errors';
-import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
-import { dropInstanceEntries } from '../../common/cache/instance-keys';
+import { dropInstanceEntries, InstanceKeyedCache } from '../../common/cache/instance-keys';
 import type { InstanceRecord } from '../../common/tenant/tenant';
 import { SignInFailuresRepository, userSubject } from '../sign-in-policy/sign-in-failures.repository';
 import type { UserCreateDto, UserPatchDto } from './dto/user.dto';
@@ -16,9 +15,9 @@ import { UserEntity } from './user.entity';
 @Injectable()
 export class UsersService implements OnModuleInit {
   /** Keyed by `${instanceId} ${lower(login)}`; read on token requests for system users and signed-in users. */
-  private readonly cache: LRUCache<string, UserEntity | false>;
+  private readonly cache: InstanceKeyedCache<UserEntity | false>;
   /** Keyed by `${instanceId} ${id}`; read on code and refresh token requests and by sessions. */
-  private readonly byId: LRUCache<string, UserEntity | false>;
+  private readonly byId: InstanceKeyedCache<UserEntity | false>;
 
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
@@ -27,8 +26,8 @@ export class UsersService implements OnModuleInit {
     private readonly changes: ChangeFeed,
     private readonly failures: SignInFailuresRepository,
   ) {
-    this.cache = new LRUCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
-    this.byId = new LRUCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
+    this.cache = new InstanceKeyedCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
+    this.byId = new InstanceKeyedCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
   }
 
   onModuleInit(): void {

@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
 import type { ClaimsRequest } from './claims-request';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
-// Note: for UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
+// Note: for UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount]; a statement
+// that ends in a SELECT (a WITH … UPDATE … RETURNING feeding a SELECT) answers the rows alone.
 
 export interface AuthorizationCode {
   grantId: string;
@@ -30,7 +31,7 @@ const COLUMNS = `grant_id AS "grantId", application_uri AS "applicationUri", use
   redirect_uri AS "redirectUri", scope, nonce, code_challenge AS "codeChallenge", claims, auth_time AS "authTime", amr, idp, tid,
   expires_at AS "expiresAt", consumed_at AS "consumedAt", issued_jti AS "issuedJti"`;
 
-/** Authorization codes, stored by hash only; redeeming is one atomic UPDATE, so a code is used at most once. */
+/** Authorization codes, stored by hash only; redeeming is one atomic conditional UPDATE, so a code is used at most once. */
 @Injectable()
 export class AuthorizationCodesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -46,18 +47,42 @@ export class AuthorizationCodesRepository {
   }
 
   /**
-   * Marks the code used and returns it, or returns the already-used row with `replayed: true`.
-   * Two concurrent redemptions: the UPDATE's row lock lets exactly one of them win.
+   * Redeems the code in one statement, which needs no transaction: it is consumed only when it is
+   * this client's, unused, unexpired at `now`, for this redirect_uri and this PKCE challenge (the
+   * S256 of the code_verifier, or none when no verifier was sent); the access token's jti is
+   * recorded with it; and, when `refreshToken` is given and the code's scope holds offline_access,
+   * the refresh token is stored with it, from the code's own columns. All of it or nothing.
+   *
+   * Returns null when nothing was consumed; `find` then tells why. Two concurrent redemptions: the
+   * UPDATE's row lock lets exactly one of them win, and the other sees the code consumed.
+   *
+   * The refresh token's scope is the code's as stored, which the authorize endpoint writes
+   * normalized (formatScope of parsed scopes), as the issuer would have written it.
    */
-  async consume(instanceId: string, code: string): Promise<{ row: AuthorizationCode; replayed: boolean } | null> {
-    const hash = sha256(code);
-    const [[won]] = await this.db.query(
-      `UPDATE authorization_codes SET consumed_at = now() WHERE code_hash = $1 AND instance_id = $2 AND consumed_at IS NULL RETURNING ${COLUMNS}`,
-      [hash, instanceId],
+  async redeem(
+    instanceId: string,
+    code: string,
+    expected: { applicationUri: string; redirectUri: string; codeChallenge: string | null; now: Date; jti: string; refreshToken?: { token: string; expiresAt: Date } },
+  ): Promise<{ row: AuthorizationCode; refreshTokenStored: boolean } | null> {
+    const [won] = await this.db.query(
+      `WITH consumed AS (
+         UPDATE authorization_codes SET consumed_at = now(), issued_jti = $3
+         WHERE code_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND application_uri = $4 AND redirect_uri = $5 AND expires_at > $6
+           AND (code_challenge = $7 OR ($7::text IS NULL AND coalesce(code_challenge, '') = ''))
+         RETURNING *
+       ), refresh AS (
+         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
+         SELECT $8::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $9::timestamptz
+         FROM consumed WHERE $8::text IS NOT NULL AND 'offline_access' = ANY (string_to_array(scope, ' '))
+         RETURNING 1
+       )
+       SELECT ${COLUMNS}, EXISTS (SELECT FROM refresh) AS "refreshTokenStored" FROM consumed`,
+      [sha256(code), instanceId, expected.jti, expected.applicationUri, expected.redirectUri, expected.now, expected.codeChallenge,
+        expected.refreshToken ? sha256(expected.refreshToken.token) : null, expected.refreshToken?.expiresAt ?? null],
     );
-    if (won) return { row: won as AuthorizationCode, replayed: false };
-    const [used] = await this.db.query(`SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 AND instance_id = $2`, [hash, instanceId]);
-    return used ? { row: used as AuthorizationCode, replayed: true } : null;
+    if (!won) return null;
+    const { refreshTokenStored, ...row } = won as AuthorizationCode & { refreshTokenStored: boolean };
+    return { row, refreshTokenStored };
   }
 
   async find(instanceId: string, code: string): Promise<AuthorizationCode | null> {
@@ -65,7 +90,28 @@ export class AuthorizationCodesRepository {
     return (row as AuthorizationCode) ?? null;
   }
 
-  async recordIssuedToken(instanceId: string, code: string, jti: string): Promise<void> {
-    await this.db.query('UPDATE authorization_codes SET issued_jti = $3 WHERE code_hash = $1 AND instance_id = $2', [sha256(code), instanceId, jti]);
+  /**
+   * After `redeem`, when no token is issued after all (the user can no longer sign in): the code
+   * stays consumed, but records no access token and leaves no refresh token behind.
+   */
+  async withdrawIssued(instanceId: string, code: string, jti: string, refreshToken: string | undefined): Promise<void> {
+    await this.db.query(
+      `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $4 AND instance_id = $2)
+       UPDATE authorization_codes SET issued_jti = NULL WHERE code_hash = $1 AND instance_id = $2 AND issued_jti = $3`,
+      [sha256(code), instanceId, jti, refreshToken ? sha256(refreshToken) : null],
+    );
+  }
+
+  /**
+   * After `redeem`, when the response failed (the tokens could not be signed, the database failed):
+   * undoes the redemption, as a rolled-back transaction would, so that the client may retry. Only
+   * the redemption that recorded `jti` is undone.
+   */
+  async undoRedeem(instanceId: string, code: string, jti: string, refreshToken: string | undefined): Promise<void> {
+    await this.db.query(
+      `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $4 AND instance_id = $2)
+       UPDATE authorization_codes SET consumed_at = NULL, issued_jti = NULL WHERE code_hash = $1 AND instance_id = $2 AND issued_jti = $3`,
+      [sha256(code), instanceId, jti, refreshToken ? sha256(refreshToken) : null],
+    );
   }
 }

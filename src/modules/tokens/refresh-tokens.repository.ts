@@ -5,7 +5,8 @@ import type { DataSource } from 'typeorm';
 import type { ClaimsRequest } from './claims-request';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
-// Note: for UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount].
+// Note: for UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount]; a statement
+// that ends in a SELECT (a WITH … UPDATE … RETURNING feeding a SELECT) answers the rows alone.
 
 export interface RefreshToken {
   grantId: string;
@@ -31,25 +32,56 @@ const COLUMNS = `grant_id AS "grantId", application_uri AS "applicationUri", use
 export class RefreshTokensRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(instanceId: string, token: string, row: Omit<RefreshToken, 'consumedAt' | 'revokedAt'>): Promise<void> {
-    await this.db.query(
-      `INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-      [sha256(token), instanceId, row.grantId, row.applicationUri, row.userId, row.sessionSid, row.scope,
-        row.claims ? JSON.stringify(row.claims) : null, row.authTime, JSON.stringify(row.amr), row.idp, row.tid, row.expiresAt],
+  /**
+   * Rotation in one statement, which needs no transaction: the token is consumed only when it is
+   * this client's and neither used nor revoked; and, when `successor` is given, the token is still
+   * unexpired at `now`, its scope holds offline_access and every scope of `requestedScopes`, the
+   * successor is stored with it, carrying the same grant. All of it or nothing.
+   *
+   * Returns null when nothing was consumed; `find` then tells why. Two concurrent uses: the
+   * UPDATE's row lock lets exactly one of them win, and the other sees the token used.
+   *
+   * The successor's scope is the token's as stored, which is always written normalized
+   * (formatScope of parsed scopes), as the issuer would have written it.
+   */
+  async rotate(
+    instanceId: string,
+    token: string,
+    expected: { applicationUri: string; now: Date; requestedScopes: string[]; successor?: { token: string; expiresAt: Date } },
+  ): Promise<{ row: RefreshToken; successorStored: boolean } | null> {
+    const [won] = await this.db.query(
+      `WITH consumed AS (
+         UPDATE refresh_tokens SET consumed_at = now()
+         WHERE token_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND revoked_at IS NULL AND application_uri = $3
+         RETURNING *
+       ), successor AS (
+         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
+         SELECT $4::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $5::timestamptz
+         FROM consumed
+         WHERE $4::text IS NOT NULL AND expires_at > $6 AND 'offline_access' = ANY (string_to_array(scope, ' ')) AND string_to_array(scope, ' ') @> $7::text[]
+         RETURNING 1
+       )
+       SELECT ${COLUMNS}, EXISTS (SELECT FROM successor) AS "successorStored" FROM consumed`,
+      [sha256(token), instanceId, expected.applicationUri, expected.successor ? sha256(expected.successor.token) : null, expected.successor?.expiresAt ?? null,
+        expected.now, expected.requestedScopes],
     );
+    if (!won) return null;
+    const { successorStored, ...row } = won as RefreshToken & { successorStored: boolean };
+    return { row, successorStored };
   }
 
-  /** Atomically marks the token used (rotation); a token already used or revoked comes back with `reused: true`. */
-  async consume(instanceId: string, token: string): Promise<{ row: RefreshToken; reused: boolean } | null> {
-    const hash = sha256(token);
-    const [[won]] = await this.db.query(
-      `UPDATE refresh_tokens SET consumed_at = now() WHERE token_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND revoked_at IS NULL RETURNING ${COLUMNS}`,
-      [hash, instanceId],
+  /**
+   * After `rotate`, when the response failed (the tokens could not be signed, the database failed):
+   * undoes the rotation, as a rolled-back transaction would, so that the client may retry. The
+   * successor, never handed out, is deleted; the old token is given back unless its family was
+   * revoked meanwhile (a concurrent reuse).
+   */
+  async undoRotate(instanceId: string, token: string, successor: string | undefined): Promise<void> {
+    await this.db.query(
+      `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $3 AND instance_id = $2)
+       UPDATE refresh_tokens SET consumed_at = NULL WHERE token_hash = $1 AND instance_id = $2 AND revoked_at IS NULL`,
+      [sha256(token), instanceId, successor ? sha256(successor) : null],
     );
-    if (won) return { row: won as RefreshToken, reused: false };
-    const [used] = await this.db.query(`SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = $1 AND instance_id = $2`, [hash, instanceId]);
-    return used ? { row: used as RefreshToken, reused: true } : null;
   }
 
   async find(instanceId: string, token: string): Promise<RefreshToken | null> {
@@ -57,8 +89,20 @@ export class RefreshTokensRepository {
     return (row as RefreshToken) ?? null;
   }
 
-  async revokeFamily(instanceId: string, grantId: string): Promise<void> {
-    await this.db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE instance_id = $1 AND grant_id = $2 AND revoked_at IS NULL', [instanceId, grantId]);
+  /**
+   * Revokes every token of the family. `dropped`: a token of it stored by `rotate` but never handed
+   * out, which is deleted instead, in the same statement.
+   */
+  async revokeFamily(instanceId: string, grantId: string, dropped?: string): Promise<void> {
+    if (!dropped) {
+      await this.db.query('UPDATE refresh_tokens SET revoked_at = now() WHERE instance_id = $1 AND grant_id = $2 AND revoked_at IS NULL', [instanceId, grantId]);
+      return;
+    }
+    await this.db.query(
+      `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $3 AND instance_id = $1)
+       UPDATE refresh_tokens SET revoked_at = now() WHERE instance_id = $1 AND grant_id = $2 AND revoked_at IS NULL AND token_hash <> $3`,
+      [instanceId, grantId, sha256(dropped)],
+    );
   }
 
   async revokeSession(instanceId: string, sid: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { leftHalfHash } from '@app/oauth-core';
 import { Clock } from '../../common/crypto/clock';
+import { randomHexId } from '../../common/crypto/random';
 import type { Tenant } from '../../common/tenant/tenant';
 import { TokenSigner } from '../keys/token-signer.service';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
@@ -26,6 +27,14 @@ export interface IssuedAccessToken {
   expiresIn: number;
 }
 
+/**
+ * A new access token id, the same kind as registeredClaims' own (16 random bytes, upper-case hex),
+ * for a caller that stores the jti before the token is signed.
+ */
+export function newAccessTokenId(): string {
+  return randomHexId(16);
+}
+
 /** Builds and signs the tokens issued for a signed-in user (the seed's user-flow claims). */
 @Injectable()
 export class UserTokensService {
@@ -38,11 +47,22 @@ export class UserTokensService {
    * External (community) users get an access token whose audience is only the instance's own
    * resources: no Domain or Table API accepts it, but userinfo does.
    */
-  async accessToken(tenant: Tenant, client: TrustedApplicationEntity, user: UserEntity, grant: UserGrant): Promise<IssuedAccessToken> {
+  async accessToken(
+    tenant: Tenant,
+    client: TrustedApplicationEntity,
+    user: UserEntity,
+    grant: UserGrant,
+    options: {
+      /** The jti, when the caller recorded it before signing (see newAccessTokenId); else a new one. */
+      jti?: string;
+    } = {},
+  ): Promise<IssuedAccessToken> {
     const lifetime = tenant.settings.AccessTokenLifetime;
     const now = this.clock.epochSeconds();
     const dataApis = user.userType === 'InternalUser';
     const registered = registeredClaims(tenant, now, lifetime, accessTokenAudience(tenant, { dataApis }));
+    // Replaced in place: the claim keeps its position in the payload.
+    if (options.jti) registered.jti = options.jti;
     const token = await this.signer.sign(
       tenant,
       {

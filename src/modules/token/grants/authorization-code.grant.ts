@@ -1,15 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { isValidCodeVerifier, parseScope, stringParam, verifyS256 } from '@app/oauth-core';
+import { isValidCodeVerifier, parseScope, s256, stringParam, verifyS256 } from '@app/oauth-core';
 import { Clock } from '../../../common/crypto/clock';
+import type { Tenant } from '../../../common/tenant/tenant';
 import { InvalidGrant, InvalidRequest, OAuthError } from '../../../common/oauth/errors';
 import { Transactions } from '../../../database/transactions';
 import { AuthorizationCodesRepository, type AuthorizationCode } from '../../tokens/authorization-codes.repository';
 import { RefreshTokensRepository } from '../../tokens/refresh-tokens.repository';
 import { RevokedAccessTokensRepository } from '../../tokens/revoked-access-tokens.repository';
+import { newAccessTokenId } from '../../tokens/user-tokens.service';
+import type { TrustedApplicationEntity } from '../../trusted-applications/trusted-application.entity';
 import { signInRefusal } from '../../users/sign-in-policy';
 import { UsersService } from '../../users/users.service';
 import type { Grant, TokenRequestContext, TokenResponse } from '../token.types';
-import { UserGrantIssuer } from './user-grant-issuer';
+import { UserGrantIssuer, type NewRefreshToken } from './user-grant-issuer';
+
+/** How often a redemption is tried when it missed although the code looked redeemable (see redeem). */
+const ATTEMPTS = 2;
 
 /** RFC 6749 §4.1.3 with PKCE (RFC 7636): a code is single-use and bound to its client, redirect_uri and challenge. */
 @Injectable()
@@ -29,41 +35,64 @@ export class AuthorizationCodeGrant implements Grant {
   ) {}
 
   /**
-   * One transaction: the code is consumed together with the refresh token and the record of the
-   * access token issued from it, or not at all (the client may retry after a database failure).
-   * A refusal commits what led to it: a replayed code stays consumed and its tokens revoked.
+   * A successful exchange is one database statement (AuthorizationCodesRepository.redeem): it
+   * consumes the code only if every check passes, records the jti of the access token about to be
+   * signed, and stores the refresh token, all or nothing. Only when it consumes nothing does a
+   * second query find out why, and answer as the checks in this order would: another client's or
+   * an unknown code, a replay, expiry, the redirect_uri, PKCE. None of these consumes the code;
+   * another client can neither burn it nor, by replaying it, revoke what its real client was issued.
+   *
+   * Once the code is consumed, a refusal keeps it consumed (the user can no longer sign in); any
+   * other failure (the tokens cannot be signed, the database fails) undoes the redemption, as a
+   * rolled-back transaction would, so that the client may retry.
    */
-  handle(context: TokenRequestContext): Promise<TokenResponse> {
-    return this.transactions.run(() => this.redeem(context), { commitOn: (e) => e instanceof OAuthError });
-  }
-
-  private async redeem({ tenant, client, params }: TokenRequestContext): Promise<TokenResponse> {
+  async handle({ tenant, client, params }: TokenRequestContext): Promise<TokenResponse> {
     const code = stringParam(params, 'code');
     const redirectUri = stringParam(params, 'redirect_uri');
     const verifier = stringParam(params, 'code_verifier');
     const missing = [!code && 'code', !redirectUri && 'redirect_uri'].filter(Boolean);
     if (missing.length) throw new InvalidRequest(`missing required parameter(s) ${missing.join(', ')}`);
 
-    // Checked against its client before anything else, so that another client can neither burn
-    // the code nor, by replaying it, revoke what its real client was issued.
-    const row = await this.codes.find(tenant.id, code!);
+    const now = this.clock.now();
+    const jti = newAccessTokenId();
+    const refreshToken = this.issuer.newRefreshToken(tenant, client);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      // A malformed verifier matches no challenge: the checks below say which error it is.
+      const redeemed =
+        verifier && !isValidCodeVerifier(verifier)
+          ? null
+          : await this.codes.redeem(tenant.id, code!, { applicationUri: client.applicationUri, redirectUri: redirectUri!, codeChallenge: verifier ? s256(verifier) : null, now, jti, refreshToken });
+      if (redeemed) return this.issue(tenant, client, code!, redeemed.row, jti, redeemed.refreshTokenStored ? refreshToken : undefined);
+      // Throws, unless the code looks redeemable now: consumed, then given back by a failed redemption.
+      await this.refusal(tenant.id, client, code!, redirectUri!, verifier, now);
+    }
+    throw new InvalidGrant('invalid authorization code');
+  }
+
+  private async issue(tenant: Tenant, client: TrustedApplicationEntity, code: string, row: AuthorizationCode, jti: string, refreshToken: NewRefreshToken | undefined): Promise<TokenResponse> {
+    try {
+      const user = await this.users.findById(tenant.id, row.userId);
+      if (!user || signInRefusal(client, user)) {
+        // The code stays used, with no token issued from it.
+        await this.codes.withdrawIssued(tenant.id, code, jti, refreshToken?.token);
+        throw new InvalidGrant('the user can no longer sign in to this application');
+      }
+      const grant = { grantId: row.grantId, scopes: parseScope(row.scope), sid: row.sessionSid, authTime: new Date(row.authTime), amr: row.amr, idp: row.idp, tid: row.tid, claims: row.claims };
+      return await this.issuer.issue(tenant, client, user, grant, { nonce: row.nonce, jti, refreshToken: refreshToken?.token });
+    } catch (error) {
+      if (!(error instanceof OAuthError)) await this.codes.undoRedeem(tenant.id, code, jti, refreshToken?.token).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Why the code could not be redeemed, checked against its client before anything else. */
+  private async refusal(instanceId: string, client: TrustedApplicationEntity, code: string, redirectUri: string, verifier: string | undefined, now: Date): Promise<void> {
+    const row = await this.codes.find(instanceId, code);
     if (!row || row.applicationUri !== client.applicationUri) throw new InvalidGrant('invalid authorization code');
-    if (row.consumedAt) return this.replayed(tenant.id, row);
-    if (this.clock.now() >= new Date(row.expiresAt)) throw new InvalidGrant('authorization code expired');
+    if (row.consumedAt) return this.replayed(instanceId, row);
+    if (now >= new Date(row.expiresAt)) throw new InvalidGrant('authorization code expired');
     if (row.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match the authorization request');
     this.checkPkce(row, verifier);
-    // Two redemptions racing past the checks above: the atomic UPDATE lets exactly one win.
-    const consumed = await this.codes.consume(tenant.id, code!);
-    if (!consumed || consumed.replayed) return this.replayed(tenant.id, consumed?.row ?? row);
-
-    const user = await this.users.findById(tenant.id, row.userId);
-    if (!user || signInRefusal(client, user)) throw new InvalidGrant('the user can no longer sign in to this application');
-
-    const grant = { grantId: row.grantId, scopes: parseScope(row.scope), sid: row.sessionSid, authTime: new Date(row.authTime), amr: row.amr, idp: row.idp, tid: row.tid, claims: row.claims };
-    return this.issuer.issue(tenant, client, user, grant, {
-      nonce: row.nonce,
-      onAccessToken: (access) => this.codes.recordIssuedToken(tenant.id, code!, access.jti),
-    });
   }
 
   private checkPkce(row: AuthorizationCode, verifier: string | undefined): void {
@@ -76,10 +105,12 @@ export class AuthorizationCodeGrant implements Grant {
     if (!verifyS256(verifier, row.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
   }
 
-  /** RFC 6749 §10.5: a code used twice revokes what was issued from it. */
+  /** RFC 6749 §10.5: a code used twice revokes what was issued from it (both, or neither). */
   private async replayed(instanceId: string, row: AuthorizationCode): Promise<never> {
-    await this.refreshTokens.revokeFamily(instanceId, row.grantId);
-    if (row.issuedJti) await this.revokedAccessTokens.revoke(instanceId, row.issuedJti, new Date(this.clock.now().getTime() + 24 * 3600 * 1000));
+    await this.transactions.run(async () => {
+      await this.refreshTokens.revokeFamily(instanceId, row.grantId);
+      if (row.issuedJti) await this.revokedAccessTokens.revoke(instanceId, row.issuedJti, new Date(this.clock.now().getTime() + 24 * 3600 * 1000));
+    });
     throw new InvalidGrant('authorization code already used');
   }
 }

@@ -3,20 +3,37 @@ import { formatScope } from '@app/oauth-core';
 import { Clock } from '../../../common/crypto/clock';
 import { randomToken } from '../../../common/crypto/random';
 import type { Tenant } from '../../../common/tenant/tenant';
-import { RefreshTokensRepository } from '../../tokens/refresh-tokens.repository';
-import { UserTokensService, type IssuedAccessToken, type UserGrant } from '../../tokens/user-tokens.service';
+import { UserTokensService, type UserGrant } from '../../tokens/user-tokens.service';
 import type { TrustedApplicationEntity } from '../../trusted-applications/trusted-application.entity';
 import type { UserEntity } from '../../users/user.entity';
 import type { TokenResponse } from '../token.types';
 
-/** The token response for a user grant, shared by the code and refresh grants. */
+/** A refresh token not yet stored: the grant stores it in the same statement that consumes what it replaces. */
+export interface NewRefreshToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/**
+ * The token response for a user grant, shared by the code and refresh grants.
+ *
+ * Refresh tokens go only to Confidential applications that were granted offline_access. The
+ * grants store them themselves, together with consuming the code or the old refresh token, so
+ * that the whole redemption is one database statement; the part of the rule that depends on the
+ * stored scope is checked in that statement.
+ */
 @Injectable()
 export class UserGrantIssuer {
   constructor(
     private readonly tokens: UserTokensService,
-    private readonly refreshTokens: RefreshTokensRepository,
     private readonly clock: Clock,
   ) {}
+
+  /** A new refresh token for this client, if it may have one at all (Confidential), to be stored when the grant holds offline_access. */
+  newRefreshToken(tenant: Tenant, client: TrustedApplicationEntity): NewRefreshToken | undefined {
+    if (client.clientType !== 'Confidential') return undefined;
+    return { token: randomToken(32), expiresAt: new Date(this.clock.now().getTime() + tenant.settings.RefreshTokenLifetime * 1000) };
+  }
 
   async issue(
     tenant: Tenant,
@@ -25,36 +42,18 @@ export class UserGrantIssuer {
     grant: UserGrant & { grantId: string },
     options: {
       nonce?: string | null;
-      onAccessToken?: (access: IssuedAccessToken) => Promise<void>;
-      /** The scopes the refresh token carries, when the access token's were narrowed (refresh with scope). */
-      refreshScopes?: string[];
+      /** The access token's jti, already recorded by the grant. */
+      jti?: string;
+      /** The refresh token the grant stored, if any. */
+      refreshToken?: string;
     },
   ): Promise<TokenResponse> {
-    const access = await this.tokens.accessToken(tenant, client, user, grant);
-    await options.onAccessToken?.(access);
+    const access = await this.tokens.accessToken(tenant, client, user, grant, { jti: options.jti });
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(grant.scopes) };
     if (grant.scopes.includes('openid')) {
       response.id_token = await this.tokens.idToken(tenant, client, user, grant, { nonce: options.nonce, accessToken: access.token });
     }
-    // Refresh tokens only for Confidential applications that were granted offline_access.
-    const refreshScopes = options.refreshScopes ?? grant.scopes;
-    if (refreshScopes.includes('offline_access') && client.clientType === 'Confidential') {
-      const refreshToken = randomToken(32);
-      await this.refreshTokens.create(tenant.id, refreshToken, {
-        grantId: grant.grantId,
-        applicationUri: client.applicationUri,
-        userId: user.id,
-        sessionSid: grant.sid,
-        scope: formatScope(refreshScopes),
-        claims: grant.claims ?? null,
-        authTime: grant.authTime,
-        amr: grant.amr,
-        idp: grant.idp,
-        tid: grant.tid ?? null,
-        expiresAt: new Date(this.clock.now().getTime() + tenant.settings.RefreshTokenLifetime * 1000),
-      });
-      response.refresh_token = refreshToken;
-    }
+    if (options.refreshToken) response.refresh_token = options.refreshToken;
     return response;
   }
 }

@@ -4,9 +4,7 @@ import { DISCOVERY_CACHE } from '../modules/discovery/discovery.controller';
 import { DiscoveryService } from '../modules/discovery/discovery.service';
 import { IntrospectionService } from '../modules/introspection/introspection.service';
 import { TokenService } from '../modules/token/token.service';
-import type { LaneRoute } from './fast-lane';
-
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+import { NO_STORE, type LaneRoute } from './fast-lane';
 
 /** The lane's routes: each calls the same service as its controller (see the controllers named). */
 export function fastLaneRoutes(app: INestApplicationContext): LaneRoute[] {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Logger } from '@nestjs/common';
 import { parse as parseForm } from 'fast-querystring';
@@ -48,7 +48,8 @@ export interface FastLaneOptions {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+/** Token and introspection responses, and every error (RFC 6749 §5.1, §5.2). */
+export const NO_STORE: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /**
@@ -70,7 +71,6 @@ export class FastLane {
   private readonly routes = new Map<string, LaneRoute>();
   private readonly securityHeaders = staticSecurityHeaders();
   private readonly headerLists = new Map<LaneRoute, string[]>();
-  /** Errors are never cached (RFC 6749 §5.1, §5.2). */
   private readonly errorHeaders = flatHeaders({ ...this.securityHeaders, ...NO_STORE, 'content-type': JSON_TYPE });
   private closing = false;
 
@@ -247,4 +247,3 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   return first || remote;
 }
 
-export type { IncomingHttpHeaders };

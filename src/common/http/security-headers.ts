@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 /** One year; sent over https only (RFC 6797 §7.2: a browser ignores it over http anyway). */
-const HSTS = 'max-age=31536000';
+export const HSTS_HEADER = 'max-age=31536000';
 
 /**
  * Security headers on every response (helmet), with three choices of our own:
@@ -42,10 +42,7 @@ export function staticSecurityHeaders(): Record<string, string> {
   return headers;
 }
 
-/** Strict-Transport-Security, for https requests only. */
-export const HSTS_HEADER = HSTS;
-
 function hstsOnHttps(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  if (request.protocol === 'https') reply.header('Strict-Transport-Security', HSTS);
+  if (request.protocol === 'https') reply.header('Strict-Transport-Security', HSTS_HEADER);
   done();
 }

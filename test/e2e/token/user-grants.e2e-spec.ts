@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
-import { createApplication } from '../../../../test/utils/fixtures';
-import { startTestServer, type TestServer } from '../../../../test/utils/test-server';
-import { createPublicApplication, exchangeCode, obtainCode, patchUser, pkce, setupInstance, tokenRequest, userinfo, type Setup } from '../../../../test/e2e/sign-in/authorize.fixture';
-import { CALLBACK } from '../../../../test/e2e/sign-in/sign-in.fixture';
-import { Clock } from '../../../common/crypto/clock';
-import { TokenSigner } from '../../keys/token-signer.service';
+import { createApplication } from '../../utils/fixtures';
+import { startTestServer, type TestServer } from '../../utils/test-server';
+import { createPublicApplication, exchangeCode, obtainCode, patchUser, pkce, setupInstance, tokenRequest, userinfo, type Setup } from '../sign-in/authorize.fixture';
+import { CALLBACK } from '../sign-in/sign-in.fixture';
+import { Clock } from '../../../src/common/crypto/clock';
+import { TokenSigner } from '../../../src/modules/keys/token-signer.service';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 

@@ -3,6 +3,7 @@
 // scenario from core 1 for a few seconds, stops it, and prints where the CPU time went (self time
 // by package / file and the heaviest functions). Usage:
 //   node bench/profile.mjs [cc|discovery|jwks|code] [seconds]   (code: ~1000 exchanges per second asked)
+// With DATABASE_URL the server runs on that PostgreSQL database (give it an empty one of its own).
 // The raw profile stays in bench/results/profile-<scenario>.cpuprofile (open it in Chrome DevTools).
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +29,7 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'iis-prof-'));
   const profFile = join(work, 'server.cpuprofile');
   const port = 4900 + Math.floor(Math.random() * 90);
-  const env = { ...ourEnv({ port, dataDir: join(work, 'data'), kek: 'b'.repeat(64) }), BENCH_PROFILE_FILE: profFile };
+  const env = { ...ourEnv({ port, dataDir: join(work, 'data'), databaseUrl: process.env.DATABASE_URL, kek: 'b'.repeat(64) }), BENCH_PROFILE_FILE: profFile };
   const t0 = performance.now();
   const child = spawnNode(['--require', join(ROOT, 'bench/lib/cpu-profile.cjs'), 'dist/src/main.js'], { cpus: '0', env });
   try {

@@ -114,6 +114,20 @@ describe('FastLane', () => {
     expect(JSON.parse(limited.body)).toEqual({ error: 'temporarily_unavailable', error_description: 'too many requests; retry after 7 seconds' });
   });
 
+  it('a client that goes away before its body arrives gets no answer and leaves no error behind', async () => {
+    await new Promise<void>((resolve) => {
+      const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/form', agent: false, headers: { host: 'one.test', 'content-type': 'application/x-www-form-urlencoded', 'content-length': '100' } });
+      req.on('error', () => resolve());
+      req.write('a=1&b=');
+      setTimeout(() => req.destroy(), 50);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toEqual([]);
+    expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    // The lane still answers the next one.
+    expect((await call('POST', '/form', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1')).status).toBe(200);
+  });
+
   it('maps an OAuth error to its RFC response, with WWW-Authenticate', async () => {
     behaviour = () => {
       throw Object.assign(new InvalidClient('client authentication failed'), { wwwAuthenticate: 'Basic realm="x"' });

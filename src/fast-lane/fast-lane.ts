@@ -126,7 +126,9 @@ export class FastLane {
     try {
       if (route.form) {
         const form = await readBody(req, this.options.bodyLimit);
-        if (form === undefined) {
+        // The client went away before its body arrived: nobody to answer, nothing to log as an error.
+        if (form === GONE) return void res.destroy();
+        if (form === TOO_LARGE) {
           status = 413;
           body = JSON.stringify({ error: 'invalid_request', error_description: 'Request body is too large' });
         } else {
@@ -211,17 +213,22 @@ function flatHeaders(headers: Record<string, string>): string[] {
   return Object.entries(headers).flat();
 }
 
-/** The body as text, or undefined when it exceeds `limit` bytes (it is still read to the end). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+const TOO_LARGE = Symbol('too large');
+const GONE = Symbol('gone');
+
+/** The body as text; TOO_LARGE over `limit` bytes (it is still read to the end); GONE when the request was cut off. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | typeof TOO_LARGE | typeof GONE> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks, size).toString()));
-    req.on('error', reject);
+    req.on('end', () => resolve(size > limit ? TOO_LARGE : Buffer.concat(chunks, size).toString()));
+    // After 'end' these change nothing: a promise settles once.
+    req.on('error', () => resolve(GONE));
+    req.on('close', () => resolve(GONE));
   });
 }
 

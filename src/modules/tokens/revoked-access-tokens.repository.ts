@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { ChangeFeed, type Change } from '../../common/cache/change-feed.service';
+import { InstanceKeyedCache } from '../../common/cache/instance-keys';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 
 /** Above this many revoked jtis an instance's set is not kept in memory: each check asks the database. */
@@ -25,7 +26,7 @@ export class RevokedAccessTokensRepository implements OnModuleInit {
   /** Keyed by instance id: its revoked jtis, or 'many' when there are too many to keep. */
   private readonly byInstance: LRUCache<string, Set<string> | 'many'>;
   /** Keyed `${instanceId} ${jti}`: revocations announced through the ChangeFeed. */
-  private readonly announced: LRUCache<string, true>;
+  private readonly announced: InstanceKeyedCache<true>;
   /** Incremented on every change received: a set read that overlapped one is not kept. */
   private generation = 0;
 
@@ -36,7 +37,7 @@ export class RevokedAccessTokensRepository implements OnModuleInit {
   ) {
     const ttl = Math.max(1, config.cacheTtlSeconds) * 1000;
     this.byInstance = new LRUCache({ max: 100_000, ttl });
-    this.announced = new LRUCache({ max: 100_000, ttl });
+    this.announced = new InstanceKeyedCache({ max: 100_000, ttl });
   }
 
   onModuleInit(): void {
@@ -62,8 +63,7 @@ export class RevokedAccessTokensRepository implements OnModuleInit {
     const rows: { jti: string }[] = await this.db.query('SELECT jti FROM revoked_access_tokens WHERE instance_id = $1 LIMIT $2', [instanceId, MAX_CACHED_PER_INSTANCE + 1]);
     const known = rows.length > MAX_CACHED_PER_INSTANCE ? 'many' : new Set(rows.map((r) => r.jti));
     if (known !== 'many') {
-      const prefix = `${instanceId} `;
-      for (const key of this.announced.keys()) if (key.startsWith(prefix)) known.add(key.slice(prefix.length));
+      for (const key of this.announced.keysOf(instanceId)) if (this.announced.has(key)) known.add(key.slice(instanceId.length + 1));
     }
     if (generation === this.generation) this.byInstance.set(instanceId, known);
     return known;

@@ -87,7 +87,7 @@ export async function createServer(config: AppConfig, options: ServerOptions = {
   app.getHttpAdapter().getInstance().addHook('onResponse', app.get(MetricsService).onResponse);
   app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService), app.get(ViewRenderer)));
   // After the tenant hook: the limits are the instance's settings (preHandler, see rate-limit.hook.ts).
-  const rateLimits = await registerRateLimits(app);
+  const rateLimits = registerRateLimits(app);
   // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, close, exit 0).
   await app.init();
   // After init, which registers Nest's JSON parser: the same parser, refusing bodies that are not UTF-8.

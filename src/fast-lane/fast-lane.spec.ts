@@ -46,7 +46,7 @@ describe('FastLane', () => {
       { method: 'GET', url: '/doc', headers: { 'cache-control': 'public, max-age=300' }, handle: () => behaviour() },
       { method: 'POST', url: '/form', form: true, headers: { 'cache-control': 'no-store' }, handle: (r) => JSON.stringify(r.body) },
     ];
-    const rateLimits = { check: async () => (refuse ? { retryAfter: 7, response: 'oauth' } : undefined) } as unknown as RateLimits;
+    const rateLimits = { check: () => (refuse ? { retryAfter: 7, response: 'oauth' } : undefined) } as unknown as RateLimits;
     lane = new FastLane(
       {
         instances: { cachedByHost: (h) => (h === 'one.test' ? instance : h === 'none.test' ? false : undefined) },

@@ -114,17 +114,32 @@ export class FastLane {
       headers,
     };
     const started = performance.now();
-    requestLogContext(this.options.log, request.id, () => void this.serve(route, request, req, res, protocol === 'https', started));
+    const https = protocol === 'https';
+    if (!route.form) {
+      // A GET answered from cache is answered here and now: no promise, no log context (it logs nothing).
+      let answer: string | Promise<string>;
+      try {
+        answer = route.handle(request);
+      } catch (e) {
+        answer = Promise.reject(e);
+      }
+      if (typeof answer === 'string') this.respond(route, request, req, res, https, started, 200, answer);
+      else requestLogContext(this.options.log, request.id, () => void this.serve(route, request, req, res, https, started, answer));
+      return true;
+    }
+    requestLogContext(this.options.log, request.id, () => void this.serve(route, request, req, res, https, started));
     return true;
   }
 
-  private async serve(route: LaneRoute, request: LaneRequest, req: IncomingMessage, res: ServerResponse, https: boolean, started: number): Promise<void> {
+  /** Reads a POST's form and answers it, or waits for a GET's answer; any failure becomes its error response. */
+  private async serve(route: LaneRoute, request: LaneRequest, req: IncomingMessage, res: ServerResponse, https: boolean, started: number, answer?: Promise<string>): Promise<void> {
     let status = 200;
     let body: string;
-    let headers = this.headersOf(route);
     const extra: string[] = [];
     try {
-      if (route.form) {
+      if (answer) {
+        body = await answer;
+      } else {
         const form = await readBody(req, this.options.bodyLimit);
         // The client went away before its body arrived: nobody to answer, nothing to log as an error.
         if (form === GONE) return void res.destroy();
@@ -133,15 +148,15 @@ export class FastLane {
           body = JSON.stringify({ error: 'invalid_request', error_description: 'Request body is too large' });
         } else {
           request.body = parseForm(form) as RawParams;
+          const refused = this.options.rateLimits.check(request);
+          if (refused) {
+            status = 429;
+            extra.push('retry-after', String(refused.retryAfter));
+            body = JSON.stringify(tooManyRequestsBody(refused.retryAfter));
+          } else {
+            body = await route.handle(request);
+          }
         }
-      }
-      const refused = status === 200 && route.form ? await this.options.rateLimits.check(request) : undefined;
-      if (refused) {
-        status = 429;
-        extra.push('retry-after', String(refused.retryAfter));
-        body = JSON.stringify(tooManyRequestsBody(refused.retryAfter));
-      } else if (status === 200) {
-        body = await route.handle(request);
       }
     } catch (e) {
       if (isDatabaseUnavailable(e)) {
@@ -156,10 +171,14 @@ export class FastLane {
         if (response.wwwAuthenticate) extra.push('www-authenticate', response.wwwAuthenticate);
       }
     }
-    if (status !== 200) headers = this.errorHeaders;
+    this.respond(route, request, req, res, https, started, status, body!, extra);
+  }
+
+  private respond(route: LaneRoute, request: LaneRequest, req: IncomingMessage, res: ServerResponse, https: boolean, started: number, status: number, body: string, extra: string[] = []): void {
+    const headers = status === 200 ? this.headersOf(route) : this.errorHeaders;
     if (https) extra.push('strict-transport-security', HSTS_HEADER);
-    res.writeHead(status, [...headers, 'x-request-id', request.id, 'content-length', String(Buffer.byteLength(body!)), ...extra]);
-    res.end(body!);
+    res.writeHead(status, [...headers, 'x-request-id', request.id, 'content-length', String(Buffer.byteLength(body)), ...extra]);
+    res.end(body);
     this.answered(route, request, req, status, performance.now() - started);
   }
 

@@ -5,3 +5,4 @@ export * from './params';
 export * from './redirect-uri';
 export * from './pkce';
 export * from './token-hash';
+export * from './sha256';

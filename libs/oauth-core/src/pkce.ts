@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from './sha256';
 
 const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const CHALLENGE = /^[A-Za-z0-9\-_]{43}$/;
@@ -11,8 +12,9 @@ export function isValidCodeChallenge(challenge: string): boolean {
   return CHALLENGE.test(challenge);
 }
 
+/** BASE64URL(SHA256(verifier)); a valid verifier is ASCII, whose UTF-8 octets are its ASCII octets. */
 export function s256(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  return sha256(verifier, 'base64url');
 }
 
 /** RFC 7636 §4.6 with S256, compared in constant time. */

@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 } from './sha256';
 
 // Trusted Application secrets are stored as ERP.net does: base64(sha256(secret)).
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('base64');
+  return sha256(secret, 'base64');
 }
 
 /** True when `value` is the base64 form of exactly 32 bytes (a SHA-256 digest). */
@@ -17,7 +18,7 @@ export function isSha256Base64(value: string): boolean {
  * the first differing byte shows in the timing.
  */
 export function verifySecret(presented: string, storedHash: string | null | undefined): boolean {
-  const presentedDigest = createHash('sha256').update(presented, 'utf8').digest();
+  const presentedDigest = sha256(presented);
   const stored = storedHash && isSha256Base64(storedHash) ? Buffer.from(storedHash, 'base64') : Buffer.alloc(32);
   const equal = timingSafeEqual(presentedDigest, stored);
   return equal && !!storedHash;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from './sha256';
 
 /**
  * OIDC Core §3.3.2.11 at_hash / c_hash / s_hash for RS256: left half of SHA-256, base64url.
@@ -8,6 +8,6 @@ import { createHash } from 'node:crypto';
  * whereas Node's 'ascii' encoding would drop the high bits and no client could verify s_hash.
  */
 export function leftHalfHash(value: string): string {
-  const digest = createHash('sha256').update(value, 'utf8').digest();
+  const digest = sha256(value);
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
-import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
+import { sha256 } from '@app/oauth-core';
+// The plugin's own in-memory store (an LRU of fixed windows). It is used directly, without the
+// plugin's per-request wrapper, which awaits five promises per rule: a count here is synchronous.
+import LocalStore from '@fastify/rate-limit/store/LocalStore';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ViewRenderer } from '../http/views';
 import { messages, pickLang } from '../../modules/session/i18n';
 import { RATE_LIMIT_RULES, type RateLimitedRequest, type RateLimitResponse, type RateLimitRule } from './rate-limit.rules';
@@ -9,28 +11,45 @@ import { RATE_LIMIT_RULES, type RateLimitedRequest, type RateLimitResponse, type
 /** Keys kept per rule on each node; beyond it the least recently seen are forgotten. */
 const KEYS_PER_RULE = 100_000;
 
-type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
-
 /** A refusal: how long to wait, and in which format to say so. */
 export interface RateLimitRefusal {
   retryAfter: number;
   response: RateLimitResponse;
 }
 
-/** Every rule of RATE_LIMIT_RULES with its counter; `check` counts one request against each rule of its route. */
+/**
+ * Every rule of RATE_LIMIT_RULES with its counter, with each instance's limits from its settings;
+ * `check` counts one request against each rule of its route.
+ *
+ * The counts live in each node's memory (@fastify/rate-limit's LocalStore), so with N nodes behind
+ * a round-robin proxy a client gets up to N times the limit. Failed-password lockout, which
+ * matters more, is in the database and shared (modules/sign-in-policy).
+ */
 export class RateLimits {
-  constructor(private readonly limiters: readonly { rule: RateLimitRule; count: Limiter }[]) {}
+  private readonly counters: readonly { rule: RateLimitRule; store: LocalStore }[];
 
-  async check(request: RateLimitedRequest): Promise<RateLimitRefusal | undefined> {
-    if (!request.tenant) return undefined;
+  constructor(rules: readonly RateLimitRule[] = RATE_LIMIT_RULES) {
+    this.counters = rules.map((rule) => ({ rule, store: new LocalStore(false, false, KEYS_PER_RULE) }));
+  }
+
+  check(request: RateLimitedRequest): RateLimitRefusal | undefined {
+    const tenant = request.tenant;
+    if (!tenant) return undefined;
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    const windowMs = tenant.settings.RateLimitWindowSeconds * 1000;
     let retryAfter = 0;
     let response: RateLimitResponse | undefined;
-    for (const { rule, count } of this.limiters) {
-      if (!rule.routes.has(route) || rule.key(request) === undefined) continue;
-      const result = await count(request as unknown as FastifyRequest);
-      if (!result.isAllowed && result.isExceeded) {
-        retryAfter = Math.max(retryAfter, result.ttlInSeconds, 1);
+    for (const { rule, store } of this.counters) {
+      if (!rule.routes.has(route)) continue;
+      const whose = rule.key(request);
+      if (whose === undefined) continue;
+      // Per instance and per route; hashed, so that memory per key is bounded and typed text is not kept.
+      const key = sha256(`${tenant.id} ${route} ${whose}`, 'base64url');
+      const max = tenant.settings[rule.limit] as number;
+      let count = { current: 0, ttl: 0 };
+      store.incr(key, (_error, result) => (count = result), windowMs, max); // LocalStore answers at once
+      if (count.current > max) {
+        retryAfter = Math.max(retryAfter, Math.ceil(count.ttl / 1000), 1);
         response ??= rule.response;
       }
     }
@@ -47,44 +66,24 @@ export function tooManyRequestsBody(retryAfter: number): { error: string; error_
 }
 
 /**
- * Rate limits from @fastify/rate-limit, with each instance's limits from its settings. The plugin
- * only counts here (createRateLimit); one preHandler hook applies every rule of RATE_LIMIT_RULES
- * to its routes (RateLimits.check, which the fast lane calls too) and answers 429 itself, in the endpoint's format. It runs in preHandler, after the
- * onRequest hook that resolves the tenant and after the body is parsed (for username and client_id).
- *
- * The counts live in each node's memory (the plugin's LRU store), so with N nodes behind a
- * round-robin proxy a client gets up to N times the limit. Failed-password lockout, which
- * matters more, is in the database and shared (modules/sign-in-policy).
+ * One preHandler hook applies every rule of RATE_LIMIT_RULES to its routes (RateLimits.check, which
+ * the fast lane calls too) and answers 429 itself, in the endpoint's format. It runs in preHandler,
+ * after the onRequest hook that resolves the tenant and after the body is parsed (for username and
+ * client_id).
  */
-export async function registerRateLimits(app: NestFastifyApplication): Promise<RateLimits> {
-  await app.register(rateLimit as never, { global: false });
+export function registerRateLimits(app: NestFastifyApplication): RateLimits {
   const fastify = app.getHttpAdapter().getInstance();
   const views = app.get(ViewRenderer);
-  const limits = new RateLimits(RATE_LIMIT_RULES.map((rule) => ({ rule, count: limiterFor(fastify, rule) })));
+  const limits = new RateLimits();
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = await limits.check(request);
+    const refusal = limits.check(request);
     if (!refusal) return;
     reply.header('Retry-After', String(refusal.retryAfter));
     if (refusal.response === 'page') return tooManyPage(views, request, reply);
     return reply.code(429).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(tooManyRequestsBody(refusal.retryAfter));
   });
   return limits;
-}
-
-function limiterFor(fastify: FastifyInstance, rule: RateLimitRule): Limiter {
-  const options: CreateRateLimitOptions & { cache: number } = {
-    // Per instance and per route; hashed, so that memory per key is bounded and typed text is not kept.
-    keyGenerator: (request: RateLimitedRequest) => {
-      const key = `${request.tenant!.id} ${request.method} ${request.routeOptions.url} ${rule.key(request)}`;
-      return createHash('sha256').update(key).digest('base64url');
-    },
-    max: (request: RateLimitedRequest) => request.tenant!.settings[rule.limit] as number,
-    timeWindow: (request: RateLimitedRequest) => request.tenant!.settings.RateLimitWindowSeconds * 1000,
-    // Not in the plugin's types, but passed on to the store it creates for this limiter.
-    cache: KEYS_PER_RULE,
-  };
-  return fastify.createRateLimit(options);
 }
 
 function tooManyPage(views: ViewRenderer, request: FastifyRequest, reply: FastifyReply): FastifyReply {

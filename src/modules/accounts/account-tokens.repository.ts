@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@app/oauth-core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -6,7 +6,7 @@ import { randomToken } from '../../common/crypto/random';
 
 export type AccountTokenPurpose = 'verify-email' | 'reset-password';
 
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+const sha256Hex = (v: string) => sha256(v, 'hex');
 
 /**
  * The tokens in verification and reset links: 256 random bits, stored only as a hash, bound to
@@ -21,7 +21,7 @@ export class AccountTokensRepository {
     const token = randomToken(32);
     await this.db.query(
       `INSERT INTO account_tokens (token_hash, instance_id, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-      [sha256(token), instanceId, userId, purpose, ttlSeconds],
+      [sha256Hex(token), instanceId, userId, purpose, ttlSeconds],
     );
     return token;
   }
@@ -32,7 +32,7 @@ export class AccountTokensRepository {
       `UPDATE account_tokens SET consumed_at = now()
        WHERE token_hash = $1 AND instance_id = $2 AND purpose = $3 AND consumed_at IS NULL AND expires_at > now()
        RETURNING user_id`,
-      [sha256(token), instanceId, purpose],
+      [sha256Hex(token), instanceId, purpose],
     );
     return (rows as { user_id: string }[])[0]?.user_id ?? null;
   }
@@ -41,7 +41,7 @@ export class AccountTokensRepository {
   async isUsable(instanceId: string, token: string, purpose: AccountTokenPurpose): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
       `SELECT 1 FROM account_tokens WHERE token_hash = $1 AND instance_id = $2 AND purpose = $3 AND consumed_at IS NULL AND expires_at > now()`,
-      [sha256(token), instanceId, purpose],
+      [sha256Hex(token), instanceId, purpose],
     );
     return rows.length > 0;
   }

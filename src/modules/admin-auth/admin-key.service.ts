@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from '@app/oauth-core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -7,7 +8,6 @@ import { ServerSettingEntity } from './server-setting.entity';
 
 const SETTING = 'admin_api_key_sha256';
 
-const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
 /**
  * The admin API key. Only its SHA-256 is kept: from ADMIN_API_KEY, or, without it, from a key

@@ -35,7 +35,8 @@ export class DiscoveryService implements OnModuleInit {
     return json;
   }
 
-  jwksJson(tenant: Tenant): Promise<string> {
-    return this.keys.jwksJson(tenant.id);
+  /** The JWKS's JSON: at once when the keys are cached (the fast lane answers it synchronously). */
+  jwksJson(tenant: Tenant): string | Promise<string> {
+    return this.keys.cachedJwksJson(tenant.id) ?? this.keys.jwksJson(tenant.id);
   }
 }

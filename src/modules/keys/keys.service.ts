@@ -112,7 +112,16 @@ export class KeysService implements OnModuleInit {
 
   /** The published public keys, as JSON text built once per key change. */
   async jwksJson(instanceId: string): Promise<string> {
-    const keys = await this.load(instanceId);
+    return this.publishedJson(await this.load(instanceId));
+  }
+
+  /** jwksJson at once when the instance's keys are cached and need no reading; else undefined. */
+  cachedJwksJson(instanceId: string): string | undefined {
+    const keys = this.cached(instanceId, this.clock.now());
+    return keys && this.publishedJson(keys);
+  }
+
+  private publishedJson(keys: InstanceKeys): string {
     if (!keys.jwksJson) {
       const now = this.clock.now();
       keys.jwksJson = JSON.stringify({ keys: keys.entities.filter((k) => isPublished(k, now)).map((k) => k.publicJwk) });
@@ -129,13 +138,22 @@ export class KeysService implements OnModuleInit {
 
   private async load(instanceId: string): Promise<InstanceKeys> {
     const now = this.clock.now();
-    let entry = this.cache.get(instanceId);
-    if (!entry || now.getTime() >= entry.reloadAt) {
-      const entities = await this.keys.find({ where: { instanceId } });
-      entry = { entities, privateKeys: entry?.privateKeys ?? new Map(), reloadAt: now.getTime() + this.config.cacheTtlSeconds * 1000, derivedUntil: 0 };
-      this.cache.set(instanceId, entry);
-    }
-    // A key changing state (pending -> active -> retired -> expired) needs only the derived values rebuilt.
+    const cached = this.cached(instanceId, now);
+    if (cached) return cached;
+    const entities = await this.keys.find({ where: { instanceId } });
+    const entry: InstanceKeys = { entities, privateKeys: this.cache.get(instanceId)?.privateKeys ?? new Map(), reloadAt: now.getTime() + this.config.cacheTtlSeconds * 1000, derivedUntil: 0 };
+    this.cache.set(instanceId, entry);
+    return this.derived(entry, now);
+  }
+
+  /** The instance's cached keys while their rows need no reading again. */
+  private cached(instanceId: string, now: Date): InstanceKeys | undefined {
+    const entry = this.cache.get(instanceId);
+    return entry && now.getTime() < entry.reloadAt ? this.derived(entry, now) : undefined;
+  }
+
+  /** A key changing state (pending -> active -> retired -> expired) needs only the derived values rebuilt. */
+  private derived(entry: InstanceKeys, now: Date): InstanceKeys {
     if (now.getTime() >= entry.derivedUntil) {
       entry.jwksJson = undefined;
       entry.signing = undefined;

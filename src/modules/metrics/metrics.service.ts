@@ -5,6 +5,9 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { clusterMetrics, shareWithCluster } from './cluster-metrics';
 
 /** Seconds; from a cached JWKS answer to a slow database round trip. */
+/** Labelled children kept for reuse; beyond it they are made again (a few instances' worth of hashing). */
+const MAX_CACHED_CHILDREN = 10_000;
+
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -72,8 +75,17 @@ export class MetricsService implements OnModuleDestroy {
   private readonly series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
   tokenIssued(grantType: string, instance: string): void {
-    this.tokens.inc({ grant_type: grantType, instance });
+    const key = `${grantType} ${instance}`;
+    let issued = this.issued.get(key);
+    if (!issued) {
+      // Bounded: grant types × instances; past the cap the map starts over.
+      if (this.issued.size >= MAX_CACHED_CHILDREN) this.issued.clear();
+      this.issued.set(key, (issued = this.tokens.labels(grantType, instance)));
+    }
+    issued.inc();
   }
+
+  private readonly issued = new Map<string, { inc(): void }>();
 
   signInFailed(instance: string, reason: string): void {
     this.signInFailures.inc({ instance, reason });

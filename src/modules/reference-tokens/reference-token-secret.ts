@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from '@app/oauth-core';
 
 /** ERP.net's prefix: it lets secret scanners recognise a leaked reference token. */
 export const REFERENCE_TOKEN_PREFIX = 'enrt_';
@@ -16,7 +17,7 @@ export function isReferenceTokenFormat(value: string): boolean {
 
 /** sha256(token): the only form in which a token is stored. 256 random bits need no salt. */
 export function hashReferenceToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return sha256(token);
 }
 
 /** Compares a stored hex hash with a computed digest in constant time. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@app/oauth-core';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
@@ -7,7 +7,7 @@ import { randomHexId, randomToken } from '../../common/crypto/random';
 import type { Tenant } from '../../common/tenant/tenant';
 import { SessionEntity } from './session.entity';
 
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+const sha256Hex = (v: string) => sha256(v, 'hex');
 /** last_seen_at is written at most this often, so that a busy session costs no write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -37,7 +37,7 @@ export class SessionsService {
       this.sessions.create({
         instanceId: tenant.id,
         sid: randomHexId(16),
-        cookieHash: sha256(cookieValue),
+        cookieHash: sha256Hex(cookieValue),
         userId: input.userId,
         authTime: now,
         amr: input.amr,
@@ -56,7 +56,7 @@ export class SessionsService {
   /** The live session this cookie names at this instance, or null (ended, idle too long, expired, other instance). */
   async findByCookie(tenant: Tenant, cookieValue: string | undefined): Promise<SessionEntity | null> {
     if (!cookieValue) return null;
-    const session = await this.sessions.findOne({ where: { instanceId: tenant.id, cookieHash: sha256(cookieValue), endedAt: IsNull() } });
+    const session = await this.sessions.findOne({ where: { instanceId: tenant.id, cookieHash: sha256Hex(cookieValue), endedAt: IsNull() } });
     if (!session) return null;
     const now = this.clock.now().getTime();
     if (now >= session.expiresAt.getTime()) return null;

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@app/oauth-core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ClaimsRequest } from './claims-request';
 
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+const sha256Hex = (v: string) => sha256(v, 'hex');
 // Note: for UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount]; a statement
 // that ends in a SELECT (a WITH … UPDATE … RETURNING feeding a SELECT) answers the rows alone.
 
@@ -41,7 +41,7 @@ export class AuthorizationCodesRepository {
       `INSERT INTO authorization_codes (code_hash, instance_id, grant_id, application_uri, user_id, session_sid, redirect_uri, scope, nonce,
          code_challenge, claims, auth_time, amr, idp, tid, expires_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
-      [sha256(code), instanceId, row.grantId, row.applicationUri, row.userId, row.sessionSid, row.redirectUri, row.scope, row.nonce, row.codeChallenge,
+      [sha256Hex(code), instanceId, row.grantId, row.applicationUri, row.userId, row.sessionSid, row.redirectUri, row.scope, row.nonce, row.codeChallenge,
         row.claims ? JSON.stringify(row.claims) : null, row.authTime, JSON.stringify(row.amr), row.idp, row.tid, row.expiresAt],
     );
   }
@@ -77,8 +77,8 @@ export class AuthorizationCodesRepository {
          RETURNING 1
        )
        SELECT ${COLUMNS}, EXISTS (SELECT FROM refresh) AS "refreshTokenStored" FROM consumed`,
-      [sha256(code), instanceId, expected.jti, expected.applicationUri, expected.redirectUri, expected.now, expected.codeChallenge,
-        expected.refreshToken ? sha256(expected.refreshToken.token) : null, expected.refreshToken?.expiresAt ?? null],
+      [sha256Hex(code), instanceId, expected.jti, expected.applicationUri, expected.redirectUri, expected.now, expected.codeChallenge,
+        expected.refreshToken ? sha256Hex(expected.refreshToken.token) : null, expected.refreshToken?.expiresAt ?? null],
     );
     if (!won) return null;
     const { refreshTokenStored, ...row } = won as AuthorizationCode & { refreshTokenStored: boolean };
@@ -86,7 +86,7 @@ export class AuthorizationCodesRepository {
   }
 
   async find(instanceId: string, code: string): Promise<AuthorizationCode | null> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 AND instance_id = $2`, [sha256(code), instanceId]);
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 AND instance_id = $2`, [sha256Hex(code), instanceId]);
     return (row as AuthorizationCode) ?? null;
   }
 
@@ -98,7 +98,7 @@ export class AuthorizationCodesRepository {
     await this.db.query(
       `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $4 AND instance_id = $2)
        UPDATE authorization_codes SET issued_jti = NULL WHERE code_hash = $1 AND instance_id = $2 AND issued_jti = $3`,
-      [sha256(code), instanceId, jti, refreshToken ? sha256(refreshToken) : null],
+      [sha256Hex(code), instanceId, jti, refreshToken ? sha256Hex(refreshToken) : null],
     );
   }
 
@@ -111,7 +111,7 @@ export class AuthorizationCodesRepository {
     await this.db.query(
       `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $4 AND instance_id = $2)
        UPDATE authorization_codes SET consumed_at = NULL, issued_jti = NULL WHERE code_hash = $1 AND instance_id = $2 AND issued_jti = $3`,
-      [sha256(code), instanceId, jti, refreshToken ? sha256(refreshToken) : null],
+      [sha256Hex(code), instanceId, jti, refreshToken ? sha256Hex(refreshToken) : null],
     );
   }
 }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@app/oauth-core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ClaimsRequest } from './claims-request';
 
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+const sha256Hex = (v: string) => sha256(v, 'hex');
 // Note: for UPDATE … RETURNING, TypeORM's postgres driver answers [rows, affectedCount]; a statement
 // that ends in a SELECT (a WITH … UPDATE … RETURNING feeding a SELECT) answers the rows alone.
 
@@ -62,7 +62,7 @@ export class RefreshTokensRepository {
          RETURNING 1
        )
        SELECT ${COLUMNS}, EXISTS (SELECT FROM successor) AS "successorStored" FROM consumed`,
-      [sha256(token), instanceId, expected.applicationUri, expected.successor ? sha256(expected.successor.token) : null, expected.successor?.expiresAt ?? null,
+      [sha256Hex(token), instanceId, expected.applicationUri, expected.successor ? sha256Hex(expected.successor.token) : null, expected.successor?.expiresAt ?? null,
         expected.now, expected.requestedScopes],
     );
     if (!won) return null;
@@ -80,12 +80,12 @@ export class RefreshTokensRepository {
     await this.db.query(
       `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $3 AND instance_id = $2)
        UPDATE refresh_tokens SET consumed_at = NULL WHERE token_hash = $1 AND instance_id = $2 AND revoked_at IS NULL`,
-      [sha256(token), instanceId, successor ? sha256(successor) : null],
+      [sha256Hex(token), instanceId, successor ? sha256Hex(successor) : null],
     );
   }
 
   async find(instanceId: string, token: string): Promise<RefreshToken | null> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = $1 AND instance_id = $2`, [sha256(token), instanceId]);
+    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = $1 AND instance_id = $2`, [sha256Hex(token), instanceId]);
     return (row as RefreshToken) ?? null;
   }
 
@@ -101,7 +101,7 @@ export class RefreshTokensRepository {
     await this.db.query(
       `WITH dropped AS (DELETE FROM refresh_tokens WHERE token_hash = $3 AND instance_id = $1)
        UPDATE refresh_tokens SET revoked_at = now() WHERE instance_id = $1 AND grant_id = $2 AND revoked_at IS NULL AND token_hash <> $3`,
-      [instanceId, grantId, sha256(dropped)],
+      [instanceId, grantId, sha256Hex(dropped)],
     );
   }
 

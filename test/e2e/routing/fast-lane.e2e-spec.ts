@@ -22,7 +22,7 @@ describe('fast lane', () => {
   });
   afterAll(() => ts.close());
   beforeEach(() => {
-    served = jest.spyOn(FastLane.prototype as unknown as { serve: () => Promise<void> }, 'serve');
+    served = jest.spyOn(FastLane.prototype as unknown as { respond: () => void }, 'respond');
   });
   afterEach(() => served.mockRestore());
 

@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { resolveTenantHook } from './common/tenant/resolve-tenant.hook';
 import { registerRateLimits } from './common/rate-limit/rate-limit.hook';
+import { requestContextOffWhenIdle } from './common/logging/request-context';
 import { useStrictJsonParser } from './common/http/strict-json';
 import { ViewRenderer } from './common/http/views';
 import { deriveSecret } from './common/crypto/derived-secret';
@@ -84,6 +85,7 @@ export async function createServer(config: AppConfig, options: ServerOptions = {
   // Before the tenant hook, so that its 404s carry them too: security headers, X-Request-Id, metrics.
   await securityHeaders(app);
   app.getHttpAdapter().getInstance().addHook('onRequest', echoRequestIdHook);
+  requestContextOffWhenIdle(app.getHttpAdapter().getInstance());
   app.getHttpAdapter().getInstance().addHook('onResponse', app.get(MetricsService).onResponse);
   app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService), app.get(ViewRenderer)));
   // After the tenant hook: the limits are the instance's settings (preHandler, see rate-limit.hook.ts).

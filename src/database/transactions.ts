@@ -10,6 +10,12 @@ interface AmbientTransaction {
 }
 
 const ambient = new AsyncLocalStorage<AmbientTransaction>();
+/**
+ * Transactions open in this process. When none is, the storage is switched off: on Node 20 an
+ * enabled AsyncLocalStorage runs async hooks on every promise and callback of the process (see
+ * common/logging/request-context.ts), and ambient.run() switches it on again.
+ */
+let open = 0;
 
 /**
  * The application's DataSource. Inside `Transactions.run()` every query (repositories, query
@@ -45,6 +51,7 @@ export class Transactions {
     // Every query inside borrows this runner; only this method gives it back to the pool.
     runner.release = async () => undefined;
     const context: AmbientTransaction = { runner, open: true };
+    open++;
     try {
       await runner.startTransaction();
       let result: T;
@@ -59,6 +66,7 @@ export class Transactions {
       return result;
     } finally {
       context.open = false;
+      if (--open === 0) ambient.disable();
       await release().catch(() => undefined);
     }
   }

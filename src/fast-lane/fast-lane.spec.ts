@@ -156,5 +156,14 @@ describe('FastLane', () => {
     expect(JSON.parse(res.body)).toEqual({ error: 'server_error', error_description: 'an unexpected error occurred' });
     expect(res.body).not.toContain('secret internals');
     expect(lines.at(-1)).toMatchObject({ level: 50, res: { statusCode: 500 } });
+    // The error's own line, with its stack and the request's id, before the access log line.
+    const reqId = res.headers['x-request-id'];
+    expect(lines.at(-2)).toMatchObject({ level: 50, reqId, context: 'FastLane', msg: 'unhandled error on GET /doc', err: { stack: expect.stringContaining('secret internals') } });
+  });
+
+  it('logs the database outage as a warning with the request id', async () => {
+    behaviour = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    const res = await call('GET', '/doc');
+    expect(lines.find((l) => l.level === 40)).toMatchObject({ reqId: res.headers['x-request-id'], context: 'FastLane', msg: expect.stringContaining('database unavailable on GET /doc') });
   });
 });

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { Logger } from '@nestjs/common';
 import { parse as parseForm } from 'fast-querystring';
 import type { FastifyServerFactory } from 'fastify';
 import type { Logger as Pino } from 'pino';
@@ -11,7 +10,6 @@ import { HSTS_HEADER, staticSecurityHeaders } from '../common/http/security-head
 import { RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from '../common/http/service-unavailable';
 import { safeUrl } from '../common/logging/redaction';
 import { requestIdFor } from '../common/logging/request-id';
-import { requestLogContext } from '../common/logging/request-log-context';
 import { errorResponse } from '../common/oauth/error-response';
 import { tooManyRequestsBody, type RateLimits } from '../common/rate-limit/rate-limit.hook';
 import type { RateLimitedRequest } from '../common/rate-limit/rate-limit.rules';
@@ -67,7 +65,6 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  * Fastify and Nest it cost ~450 µs (README, Performance).
  */
 export class FastLane {
-  private readonly logger = new Logger('FastLane');
   private readonly routes = new Map<string, LaneRoute>();
   private readonly securityHeaders = staticSecurityHeaders();
   private readonly headerLists = new Map<LaneRoute, string[]>();
@@ -116,7 +113,7 @@ export class FastLane {
     const started = performance.now();
     const https = protocol === 'https';
     if (!route.form) {
-      // A GET answered from cache is answered here and now: no promise, no log context (it logs nothing).
+      // A GET answered from cache is answered here and now, without a promise.
       let answer: string | Promise<string>;
       try {
         answer = route.handle(request);
@@ -124,10 +121,10 @@ export class FastLane {
         answer = Promise.reject(e);
       }
       if (typeof answer === 'string') this.respond(route, request, req, res, https, started, 200, answer);
-      else requestLogContext(this.options.log, request.id, () => void this.serve(route, request, req, res, https, started, answer));
+      else void this.serve(route, request, req, res, https, started, answer);
       return true;
     }
-    requestLogContext(this.options.log, request.id, () => void this.serve(route, request, req, res, https, started));
+    void this.serve(route, request, req, res, https, started);
     return true;
   }
 
@@ -160,12 +157,12 @@ export class FastLane {
       }
     } catch (e) {
       if (isDatabaseUnavailable(e)) {
-        this.logger.warn(`database unavailable on ${route.method} ${route.url}: ${(e as Error).message}`);
+        this.logFor(request).warn(`database unavailable on ${route.method} ${route.url}: ${(e as Error).message}`);
         status = 503;
         extra.push('retry-after', String(RETRY_AFTER_SECONDS));
         body = JSON.stringify(UNAVAILABLE_BODY);
       } else {
-        const response = errorResponse(e, `${route.method} ${route.url}`, this.logger);
+        const response = errorResponse(e, `${route.method} ${route.url}`, this.logFor(request));
         status = response.status;
         body = JSON.stringify(response.body);
         if (response.wwwAuthenticate) extra.push('www-authenticate', response.wwwAuthenticate);
@@ -180,6 +177,19 @@ export class FastLane {
     res.writeHead(status, [...headers, 'x-request-id', request.id, 'content-length', String(Buffer.byteLength(body)), ...extra]);
     res.end(body);
     this.answered(route, request, req, status, performance.now() - started);
+  }
+
+  /**
+   * The lane's own log lines, with the request's reqId. Lane requests run outside nestjs-pino's
+   * request context (see common/logging/request-context.ts), so they name their reqId themselves.
+   */
+  private logFor(request: LaneRequest): { warn(message: string): void; error(message: string, stack?: string): void } {
+    const log = this.options.log;
+    const fields = { reqId: request.id, context: 'FastLane' };
+    return {
+      warn: (message) => log.warn(fields, message),
+      error: (message, stack) => log.error(stack ? { ...fields, err: Object.assign(new Error(message), { stack }) } : fields, message),
+    };
   }
 
   /** A route's fixed response headers as the flat list writeHead takes: helmet's, the route's, the JSON type. */

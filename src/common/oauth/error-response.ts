@@ -21,7 +21,7 @@ export interface ErrorResponse {
  * server_error that is logged (`where`: method and route) but never shown. Used by the exception
  * filter and by the fast lane, so that both answer alike.
  */
-export function errorResponse(exception: unknown, where: string, logger: Logger): ErrorResponse {
+export function errorResponse(exception: unknown, where: string, logger: Pick<Logger, 'error'>): ErrorResponse {
   if (exception instanceof OAuthError) {
     if (exception.status >= 500) logger.error(`${where}: ${exception.error}`, (exception.cause as Error)?.stack);
     return { status: exception.status, body: describe(exception.error, exception.description), wwwAuthenticate: exception.wwwAuthenticate };

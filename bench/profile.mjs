@@ -12,7 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Browser, authorizeToCode } from './lib/http.mjs';
-import { CALLBACK, USER, CLIENT_ID, CLIENT_SECRET, ROOT, hasTaskset, ourEnv, prepareOurs, spawnNode, stop, waitReady, HOST } from './lib/servers.mjs';
+import { CALLBACK, USER, CLIENT_ID, CLIENT_SECRET, ROOT, hasTaskset, hotRoute, ourEnv, prepareOurs, spawnNode, stop, waitReady, HOST } from './lib/servers.mjs';
 
 if (hasTaskset && !process.env.BENCH_PINNED && cpus().length >= 2) {
   const child = spawn('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
@@ -36,12 +36,7 @@ async function main() {
     await waitReady(`http://127.0.0.1:${port}/healthz`, child, t0);
     const server = { kind: 'ours', port, base: `http://127.0.0.1:${port}`, host: `${HOST}:${port}` };
     await prepareOurs(server);
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: 'read' }).toString();
-    let opts = {
-      cc: { url: `${server.base}/id/connect/token`, method: 'POST', body, headers: { host: server.host, 'content-type': 'application/x-www-form-urlencoded' } },
-      discovery: { url: `${server.base}/id/.well-known/openid-configuration`, headers: { host: server.host } },
-      jwks: { url: `${server.base}/id/.well-known/openid-configuration/jwks`, headers: { host: server.host } },
-    }[scenario];
+    let opts = hotRoute(server, scenario);
     let codes;
     if (scenario === 'code') {
       // codes through single sign-on first (not profiled), then only their exchange

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLIENT_ID, CLIENT_SECRET, hasTaskset, prepareOurs, startOurs, stop } from './lib/servers.mjs';
+import { hasTaskset, hotRoute, prepareOurs, startOurs, stop } from './lib/servers.mjs';
 
 if (hasTaskset && !process.env.BENCH_PINNED && cpus().length >= 2) {
   const child = spawn('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
@@ -18,12 +18,7 @@ if (hasTaskset && !process.env.BENCH_PINNED && cpus().length >= 2) {
   const server = await startOurs({ name: 'ours', port: 4800 + Math.floor(Math.random() * 90), dataDir: join(work, 'data'), databaseUrl: process.env.DATABASE_URL, kek: 'c'.repeat(64) });
   try {
     await prepareOurs(server);
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: 'read' }).toString();
-    const opts = {
-      cc: { url: `${server.base}/id/connect/token`, method: 'POST', body, headers: { host: server.host, 'content-type': 'application/x-www-form-urlencoded' } },
-      discovery: { url: `${server.base}/id/.well-known/openid-configuration`, headers: { host: server.host } },
-      jwks: { url: `${server.base}/id/.well-known/openid-configuration/jwks`, headers: { host: server.host } },
-    }[scenario];
+    const opts = hotRoute(server, scenario);
     await autocannon({ ...opts, connections: Number(conns), duration: 1 });
     const ticks = () => readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
     for (let round = 0; round < Number(process.env.ROUNDS ?? 3); round++) {

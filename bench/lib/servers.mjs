@@ -191,3 +191,13 @@ function paths(kind) {
 export function randomHex(n) {
   return randomBytes(n).toString('hex');
 }
+
+/** autocannon's options for one of our server's hot routes: `cc` (client_credentials), `discovery` or `jwks`. */
+export function hotRoute(server, scenario) {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET, scope: 'read' }).toString();
+  return {
+    cc: { url: `${server.base}/id/connect/token`, method: 'POST', body, headers: { host: server.host, 'content-type': 'application/x-www-form-urlencoded' } },
+    discovery: { url: `${server.base}/id/.well-known/openid-configuration`, headers: { host: server.host } },
+    jwks: { url: `${server.base}/id/.well-known/openid-configuration/jwks`, headers: { host: server.host } },
+  }[scenario];
+}

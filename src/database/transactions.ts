@@ -15,7 +15,7 @@ const ambient = new AsyncLocalStorage<AmbientTransaction>();
  * enabled AsyncLocalStorage runs async hooks on every promise and callback of the process (see
  * common/logging/request-context.ts), and ambient.run() switches it on again.
  */
-let open = 0;
+let openTransactions = 0;
 
 /**
  * The application's DataSource. Inside `Transactions.run()` every query (repositories, query
@@ -51,7 +51,7 @@ export class Transactions {
     // Every query inside borrows this runner; only this method gives it back to the pool.
     runner.release = async () => undefined;
     const context: AmbientTransaction = { runner, open: true };
-    open++;
+    openTransactions++;
     try {
       await runner.startTransaction();
       let result: T;
@@ -66,7 +66,7 @@ export class Transactions {
       return result;
     } finally {
       context.open = false;
-      if (--open === 0) ambient.disable();
+      if (--openTransactions === 0) ambient.disable();
       await release().catch(() => undefined);
     }
   }

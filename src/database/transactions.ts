@@ -17,6 +17,12 @@ const ambient = new AsyncLocalStorage<AmbientTransaction>();
  */
 let openTransactions = 0;
 
+/** The connection of the transaction the caller runs in (Transactions.run), if any. */
+export function ambientQueryRunner(): QueryRunner | undefined {
+  const current = ambient.getStore();
+  return current?.open ? current.runner : undefined;
+}
+
 /**
  * The application's DataSource. Inside `Transactions.run()` every query (repositories, query
  * builders, `dataSource.query`, nested `manager.transaction()` as a savepoint) goes through the
@@ -25,9 +31,7 @@ let openTransactions = 0;
  */
 export class AppDataSource extends DataSource {
   override createQueryRunner(mode?: Parameters<DataSource['createQueryRunner']>[0]): QueryRunner {
-    const current = ambient.getStore();
-    if (current?.open) return current.runner;
-    return super.createQueryRunner(mode);
+    return ambientQueryRunner() ?? super.createQueryRunner(mode);
   }
 }
 

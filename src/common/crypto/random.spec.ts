@@ -21,8 +21,12 @@ describe('random identifiers', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('randomToken is base64url of the asked bytes', () => {
-    expect(randomToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  it('randomToken is base64url of the asked bytes, drawn from the same pool and never repeated', () => {
     expect(randomToken(16)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(randomToken(5000)).toHaveLength(6667);
+    // 32 bytes each, interleaved with jtis: 600 tokens cross several refills.
+    const tokens = Array.from({ length: 600 }, () => (randomHexId(), randomToken()));
+    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
   });
 });

@@ -1,14 +1,9 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 
-/** `bytes` random bytes as base64url; 32 bytes give 256 bits of entropy. */
-export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
 /**
- * Random bytes for identifiers, drawn from the CSPRNG a pool at a time, as crypto.randomUUID does:
- * one call into OpenSSL per 256 identifiers instead of one per identifier (one per access token's
- * jti). Every byte is handed out once.
+ * Random bytes for identifiers and tokens, drawn from the CSPRNG a pool at a time, as
+ * crypto.randomUUID does: one call into OpenSSL per 128 refresh tokens or 256 jtis instead of one
+ * each. Every byte is handed out once.
  */
 const POOL_SIZE = 4096;
 const pool = Buffer.alloc(POOL_SIZE);
@@ -23,6 +18,11 @@ function pooledRandomBytes(bytes: number): Buffer {
   const slice = pool.subarray(poolOffset, poolOffset + bytes);
   poolOffset += bytes;
   return slice;
+}
+
+/** `bytes` random bytes as base64url (codes, refresh tokens, session ids); 32 bytes give 256 bits of entropy. */
+export function randomToken(bytes = 32): string {
+  return pooledRandomBytes(bytes).toString('base64url');
 }
 
 /** A jti / kid style identifier: `bytes` random bytes as upper-case hex. */

@@ -2,6 +2,7 @@ import { sha256 } from '@app/oauth-core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { queryPrepared, type PreparedStatement } from '../../database/prepared-statements';
 import type { ClaimsRequest } from './claims-request';
 
 const sha256Hex = (v: string) => sha256(v, 'hex');
@@ -31,19 +32,42 @@ const COLUMNS = `grant_id AS "grantId", application_uri AS "applicationUri", use
   redirect_uri AS "redirectUri", scope, nonce, code_challenge AS "codeChallenge", claims, auth_time AS "authTime", amr, idp, tid,
   expires_at AS "expiresAt", consumed_at AS "consumedAt", issued_jti AS "issuedJti"`;
 
+/** The statements of every sign-in and code exchange, prepared once per connection. */
+const CREATE: PreparedStatement = {
+  name: 'authorization_code_create',
+  text: `INSERT INTO authorization_codes (code_hash, instance_id, grant_id, application_uri, user_id, session_sid, redirect_uri, scope, nonce,
+         code_challenge, claims, auth_time, amr, idp, tid, expires_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+};
+
+const REDEEM: PreparedStatement = {
+  name: 'authorization_code_redeem',
+  text: `WITH consumed AS (
+         UPDATE authorization_codes SET consumed_at = now(), issued_jti = $3
+         WHERE code_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND application_uri = $4 AND redirect_uri = $5 AND expires_at > $6
+           AND (code_challenge = $7 OR ($7::text IS NULL AND coalesce(code_challenge, '') = ''))
+         RETURNING *
+       ), refresh AS (
+         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
+         SELECT $8::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $9::timestamptz
+         FROM consumed WHERE $8::text IS NOT NULL AND 'offline_access' = ANY (string_to_array(scope, ' '))
+         RETURNING 1
+       )
+       SELECT ${COLUMNS}, EXISTS (SELECT FROM refresh) AS "refreshTokenStored" FROM consumed`,
+};
+
+const FIND: PreparedStatement = { name: 'authorization_code_find', text: `SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 AND instance_id = $2` };
+
 /** Authorization codes, stored by hash only; redeeming is one atomic conditional UPDATE, so a code is used at most once. */
 @Injectable()
 export class AuthorizationCodesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async create(instanceId: string, code: string, row: Omit<AuthorizationCode, 'consumedAt' | 'issuedJti'>): Promise<void> {
-    await this.db.query(
-      `INSERT INTO authorization_codes (code_hash, instance_id, grant_id, application_uri, user_id, session_sid, redirect_uri, scope, nonce,
-         code_challenge, claims, auth_time, amr, idp, tid, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
-      [sha256Hex(code), instanceId, row.grantId, row.applicationUri, row.userId, row.sessionSid, row.redirectUri, row.scope, row.nonce, row.codeChallenge,
-        row.claims ? JSON.stringify(row.claims) : null, row.authTime, JSON.stringify(row.amr), row.idp, row.tid, row.expiresAt],
-    );
+    await queryPrepared(this.db, CREATE, [
+      sha256Hex(code), instanceId, row.grantId, row.applicationUri, row.userId, row.sessionSid, row.redirectUri, row.scope, row.nonce, row.codeChallenge,
+      row.claims ? JSON.stringify(row.claims) : null, row.authTime, JSON.stringify(row.amr), row.idp, row.tid, row.expiresAt,
+    ]);
   }
 
   /**
@@ -64,30 +88,18 @@ export class AuthorizationCodesRepository {
     code: string,
     expected: { applicationUri: string; redirectUri: string; codeChallenge: string | null; now: Date; jti: string; refreshToken?: { token: string; expiresAt: Date } },
   ): Promise<{ row: AuthorizationCode; refreshTokenStored: boolean } | null> {
-    const [won] = await this.db.query(
-      `WITH consumed AS (
-         UPDATE authorization_codes SET consumed_at = now(), issued_jti = $3
-         WHERE code_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND application_uri = $4 AND redirect_uri = $5 AND expires_at > $6
-           AND (code_challenge = $7 OR ($7::text IS NULL AND coalesce(code_challenge, '') = ''))
-         RETURNING *
-       ), refresh AS (
-         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
-         SELECT $8::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $9::timestamptz
-         FROM consumed WHERE $8::text IS NOT NULL AND 'offline_access' = ANY (string_to_array(scope, ' '))
-         RETURNING 1
-       )
-       SELECT ${COLUMNS}, EXISTS (SELECT FROM refresh) AS "refreshTokenStored" FROM consumed`,
-      [sha256Hex(code), instanceId, expected.jti, expected.applicationUri, expected.redirectUri, expected.now, expected.codeChallenge,
-        expected.refreshToken ? sha256Hex(expected.refreshToken.token) : null, expected.refreshToken?.expiresAt ?? null],
-    );
+    const [won] = await queryPrepared<AuthorizationCode & { refreshTokenStored: boolean }>(this.db, REDEEM, [
+      sha256Hex(code), instanceId, expected.jti, expected.applicationUri, expected.redirectUri, expected.now, expected.codeChallenge,
+      expected.refreshToken ? sha256Hex(expected.refreshToken.token) : null, expected.refreshToken?.expiresAt ?? null,
+    ]);
     if (!won) return null;
-    const { refreshTokenStored, ...row } = won as AuthorizationCode & { refreshTokenStored: boolean };
+    const { refreshTokenStored, ...row } = won;
     return { row, refreshTokenStored };
   }
 
   async find(instanceId: string, code: string): Promise<AuthorizationCode | null> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM authorization_codes WHERE code_hash = $1 AND instance_id = $2`, [sha256Hex(code), instanceId]);
-    return (row as AuthorizationCode) ?? null;
+    const [row] = await queryPrepared<AuthorizationCode>(this.db, FIND, [sha256Hex(code), instanceId]);
+    return row ?? null;
   }
 
   /**

@@ -2,6 +2,7 @@ import { sha256 } from '@app/oauth-core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { queryPrepared, type PreparedStatement } from '../../database/prepared-statements';
 import type { ClaimsRequest } from './claims-request';
 
 const sha256Hex = (v: string) => sha256(v, 'hex');
@@ -27,6 +28,25 @@ export interface RefreshToken {
 const COLUMNS = `grant_id AS "grantId", application_uri AS "applicationUri", user_id AS "userId", session_sid AS "sessionSid", scope, claims,
   auth_time AS "authTime", amr, idp, tid, expires_at AS "expiresAt", consumed_at AS "consumedAt", revoked_at AS "revokedAt"`;
 
+/** The statements of every refresh, prepared once per connection. */
+const ROTATE: PreparedStatement = {
+  name: 'refresh_token_rotate',
+  text: `WITH consumed AS (
+         UPDATE refresh_tokens SET consumed_at = now()
+         WHERE token_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND revoked_at IS NULL AND application_uri = $3
+         RETURNING *
+       ), successor AS (
+         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
+         SELECT $4::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $5::timestamptz
+         FROM consumed
+         WHERE $4::text IS NOT NULL AND expires_at > $6 AND 'offline_access' = ANY (string_to_array(scope, ' ')) AND string_to_array(scope, ' ') @> $7::text[]
+         RETURNING 1
+       )
+       SELECT ${COLUMNS}, EXISTS (SELECT FROM successor) AS "successorStored" FROM consumed`,
+};
+
+const FIND: PreparedStatement = { name: 'refresh_token_find', text: `SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = $1 AND instance_id = $2` };
+
 /** Refresh tokens by hash. A family (grant_id) is every token rotated from one authorization. */
 @Injectable()
 export class RefreshTokensRepository {
@@ -49,24 +69,12 @@ export class RefreshTokensRepository {
     token: string,
     expected: { applicationUri: string; now: Date; requestedScopes: string[]; successor?: { token: string; expiresAt: Date } },
   ): Promise<{ row: RefreshToken; successorStored: boolean } | null> {
-    const [won] = await this.db.query(
-      `WITH consumed AS (
-         UPDATE refresh_tokens SET consumed_at = now()
-         WHERE token_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND revoked_at IS NULL AND application_uri = $3
-         RETURNING *
-       ), successor AS (
-         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
-         SELECT $4::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $5::timestamptz
-         FROM consumed
-         WHERE $4::text IS NOT NULL AND expires_at > $6 AND 'offline_access' = ANY (string_to_array(scope, ' ')) AND string_to_array(scope, ' ') @> $7::text[]
-         RETURNING 1
-       )
-       SELECT ${COLUMNS}, EXISTS (SELECT FROM successor) AS "successorStored" FROM consumed`,
-      [sha256Hex(token), instanceId, expected.applicationUri, expected.successor ? sha256Hex(expected.successor.token) : null, expected.successor?.expiresAt ?? null,
-        expected.now, expected.requestedScopes],
-    );
+    const [won] = await queryPrepared<RefreshToken & { successorStored: boolean }>(this.db, ROTATE, [
+      sha256Hex(token), instanceId, expected.applicationUri, expected.successor ? sha256Hex(expected.successor.token) : null, expected.successor?.expiresAt ?? null,
+      expected.now, expected.requestedScopes,
+    ]);
     if (!won) return null;
-    const { successorStored, ...row } = won as RefreshToken & { successorStored: boolean };
+    const { successorStored, ...row } = won;
     return { row, successorStored };
   }
 
@@ -85,8 +93,8 @@ export class RefreshTokensRepository {
   }
 
   async find(instanceId: string, token: string): Promise<RefreshToken | null> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM refresh_tokens WHERE token_hash = $1 AND instance_id = $2`, [sha256Hex(token), instanceId]);
-    return (row as RefreshToken) ?? null;
+    const [row] = await queryPrepared<RefreshToken>(this.db, FIND, [sha256Hex(token), instanceId]);
+    return row ?? null;
   }
 
   /**

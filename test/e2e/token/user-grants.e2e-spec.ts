@@ -42,17 +42,19 @@ describe('user grants: one statement per success, and what every outcome leaves 
     const now = clock.now.bind(clock);
     jest.spyOn(clock, 'now').mockImplementation(() => new Date(now().getTime() + seconds * 1000));
   };
-  /** The statements the server sends while `work` runs (every query of every pg connection). */
-  async function statements<T>(work: () => Promise<T>): Promise<{ result: T; sql: string[] }> {
+  /** The statements the server sends while `work` runs (every query of every pg connection), and the names of the prepared ones. */
+  async function statements<T>(work: () => Promise<T>): Promise<{ result: T; sql: string[]; names: (string | undefined)[] }> {
     const sql: string[] = [];
+    const names: (string | undefined)[] = [];
     const original = Client.prototype.query;
     const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
       if (text) sql.push(text.replace(/\s+/g, ' ').trim());
+      names.push(typeof args[0] === 'object' ? (args[0] as { name?: string })?.name : undefined);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as never);
     try {
-      return { result: await work(), sql };
+      return { result: await work(), sql, names };
     } finally {
       spy.mockRestore();
     }
@@ -63,10 +65,11 @@ describe('user grants: one statement per success, and what every outcome leaves 
       const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid profile offline_access' });
       const warm = await obtainCode(ts, setup, { scope: 'openid profile offline_access' });
       expect((await exchangeCode(ts, setup.instance, setup.app, warm.code, { verifier: warm.verifier })).status).toBe(200); // caches the user, client and key
-      const { result: res, sql } = await statements(() => exchangeCode(ts, setup.instance, setup.app, code, { verifier }));
+      const { result: res, sql, names } = await statements(() => exchangeCode(ts, setup.instance, setup.app, code, { verifier }));
       expect(res.status).toBe(200);
       expect(sql).toHaveLength(1);
       expect(sql[0]).toMatch(/^WITH consumed AS \( UPDATE authorization_codes/);
+      expect(names[0]).toMatch(/^authorization_code_redeem_/); // prepared once per connection
 
       const row = await codeRow(code);
       expect(row.consumed_at).toBeInstanceOf(Date);
@@ -219,10 +222,11 @@ describe('user grants: one statement per success, and what every outcome leaves 
 
     it('a success is one statement: the old token consumed and its successor stored from it', async () => {
       const { token, grantId } = await refreshToken();
-      const { result: res, sql } = await statements(() => refresh(setup, token));
+      const { result: res, sql, names } = await statements(() => refresh(setup, token));
       expect(res.status).toBe(200);
       expect(sql).toHaveLength(1);
       expect(sql[0]).toMatch(/^WITH consumed AS \( UPDATE refresh_tokens/);
+      expect(names[0]).toMatch(/^refresh_token_rotate_/);
       const old = await refreshRow(token);
       const successor = await refreshRow(res.body.refresh_token);
       expect(old).toMatchObject({ consumed_at: expect.any(Date), revoked_at: null });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthorizeModule } from '../authorize/authorize.module';
 import { MailModule } from '../mail/mail.module';
 import { SessionStoreModule } from '../session/session-store.module';
+import { SignInFailuresModule } from '../sign-in-policy/sign-in-failures.module';
 import { UsersModule } from '../users/users.module';
 import { AccountTokensRepository } from './account-tokens.repository';
 import { AccountsController } from './accounts.controller';
@@ -9,7 +10,7 @@ import { AccountsService } from './accounts.service';
 
 /** ERP.net ID: the Global authority's personal accounts. */
 @Module({
-  imports: [AuthorizeModule, MailModule, SessionStoreModule, UsersModule],
+  imports: [AuthorizeModule, MailModule, SessionStoreModule, SignInFailuresModule, UsersModule],
   controllers: [AccountsController],
   providers: [AccountsService, AccountTokensRepository],
 })

@@ -7,6 +7,7 @@ import type { Tenant } from '../../common/tenant/tenant';
 import { Transactions } from '../../database/transactions';
 import { MailService } from '../mail/mail.service';
 import { messages, type Lang } from '../session/i18n';
+import { SignInFailuresRepository, userSubject } from '../sign-in-policy/sign-in-failures.repository';
 import { PasswordHasher } from '../users/password-hasher';
 import { UserEntity } from '../users/user.entity';
 import { AccountTokensRepository } from './account-tokens.repository';
@@ -27,6 +28,7 @@ export class AccountsService {
     private readonly mail: MailService,
     private readonly changes: ChangeFeed,
     private readonly transactions: Transactions,
+    private readonly failures: SignInFailuresRepository,
   ) {}
 
   /**
@@ -102,14 +104,20 @@ export class AccountsService {
     return this.tokens.isUsable(tenant.id, token, 'reset-password');
   }
 
-  /** Sets the new password; a reset link also proves the email, so it counts as verified. */
+  /**
+   * Sets the new password; a reset link also proves the email, so it counts as verified. It also
+   * lifts a lockout: whoever guessed at the account does not know the password the owner just chose.
+   */
   async resetPassword(tenant: Tenant, token: string, password: string): Promise<boolean> {
     // Hashed before the transaction, which then holds its connection for two statements only.
     if (!(await this.tokens.isUsable(tenant.id, token, 'reset-password'))) return false;
     const passwordHash = await this.hasher.hash(password);
     const userId = await this.transactions.run(async () => {
       const id = await this.tokens.consume(tenant.id, token, 'reset-password');
-      if (id) await this.users.update({ id, instanceId: tenant.id }, { passwordHash, emailVerified: true });
+      if (id) {
+        await this.users.update({ id, instanceId: tenant.id }, { passwordHash, emailVerified: true });
+        await this.failures.clear(tenant.id, userSubject(id));
+      }
       return id;
     });
     if (!userId) return false;

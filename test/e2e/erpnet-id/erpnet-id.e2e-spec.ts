@@ -196,6 +196,34 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     expect((await fresh.post(a.action, { ...a.fields, username: email, password: 'second password' })).status).toBe(302);
   });
 
+  it('a password reset by link lifts a lockout: the owner proved the mailbox and chose a new password', async () => {
+    const { global } = await federationSetup(ts);
+    await ts.http().patch(`/admin/v1/instances/${global.name}`).set(auth).send({ SignInMaxFailures: 3, SignInLockoutSeconds: 3600 }).expect(200);
+    const email = `${unique('locked')}@example.com`;
+    const browser = new Browser(ts);
+    const { link } = await registerAccount(ts, browser, global, { name: 'Locked Out', email, password: 'first password' });
+    await browser.get(link!);
+    const base = `http://${global.host}:${ts.port}/id/account`;
+    const signIn = async (password: string) => {
+      const page = parseForm((await browser.get(`${base}/login`)).text);
+      return (await browser.post(page.action, { ...page.fields, username: email, password })).status;
+    };
+    for (let i = 0; i < 3; i++) expect(await signIn('a guess')).toBe(401);
+    expect(await signIn('first password')).toBe(401); // locked
+    const user = (await ts.http().get(`/admin/v1/instances/${global.name}/users`).set(auth)).body.find((u: { Email: string }) => u.Email === email);
+    expect(new Date(user.LockedUntil).getTime()).toBeGreaterThan(Date.now());
+
+    const forgot = parseForm((await browser.get(`${base}/forgot`)).text);
+    await browser.post(forgot.action, { ...forgot.fields, email });
+    const outbox = await ts.http().get(`/admin/v1/outbox?to=${encodeURIComponent(email)}`).set(auth);
+    const resetLink = (outbox.body[0].Links as string[]).find((l) => l.includes('/account/reset'))!;
+    const reset = parseForm((await browser.get(resetLink)).text);
+    expect((await browser.post(reset.action, { ...reset.fields, password: 'second password' })).status).toBe(200);
+
+    expect((await ts.http().get(`/admin/v1/instances/${global.name}/users/${user.Login}`).set(auth)).body.LockedUntil).toBeNull();
+    expect(await signIn('second password')).toBe(200);
+  });
+
   it('registration never tells whether an email already has an account', async () => {
     const { global } = await federationSetup(ts);
     const email = `${unique('d')}@example.com`;

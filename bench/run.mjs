@@ -96,7 +96,8 @@ async function main() {
     if (ours.rateLimitsRaised) results.notes.push('The benchmark instance raises its per-instance rate limits (TokenRateLimitPerClient, TokenRateLimitPerIp, SignInRateLimitPerIp, SignInRateLimitPerAccount) to 1,000,000 per window; the limiter still runs and counts every request.');
     results.notes.push('Our server runs with LOG_LEVEL=warn (no access-log line per request; node-oidc-provider writes none either) and NODE_ENV=production.');
     const bare = await startBare(port++);
-    children.push(bare);
+    const bareCrypto = await startBare(port++, 'crypto');
+    children.push(bare, bareCrypto);
     for (const s of servers) await sanityCheck(s);
     log(`servers ready: ${servers.map((s) => `${s.name} :${s.port}`).join(', ')}`);
 
@@ -120,7 +121,7 @@ async function main() {
     const withBare = [...servers, bare];
 
     for (const connections of [16, 64]) {
-      await compare(`cc${connections}`, `POST token, client_credentials, ${connections} connections`, withBare, (s, d) =>
+      await compare(`cc${connections}`, `POST token, client_credentials, ${connections} connections`, [...withBare, bareCrypto], (s, d) =>
         cannon(s, { path: s.paths.token, method: 'POST', body: tokenBody(s), form: true, connections, duration: d }), { signatures: 1 });
     }
     limits.push(await signLimit());
@@ -277,16 +278,16 @@ async function signLimit() {
   return JSON.parse(child.output.trim().split('\n').pop());
 }
 
-/** A bare node:http server with no framework and no database: fixed discovery/JWKS bytes and a jose-signed token. */
-async function startBare(port) {
-  const child = spawnNode(['bench/bare.mjs'], { cpus: '0', env: { ...process.env, PORT: String(port), NODE_ENV: 'production' } });
+/** A bare node:http server with no framework and no database: fixed discovery/JWKS bytes and a token signed by jose, or by one crypto.sign (`signer` 'crypto'). */
+async function startBare(port, signer = 'jose') {
+  const child = spawnNode(['bench/bare.mjs'], { cpus: '0', env: { ...process.env, PORT: String(port), NODE_ENV: 'production', BARE_SIGNER: signer } });
   const since = performance.now();
   while (!child.output.includes('ready')) {
     if (child.exitCode !== null || performance.now() - since > 20_000) throw new Error(`bare server: ${child.output}`);
     await sleep(20);
   }
   return {
-    name: 'bare node:http + jose', kind: 'bare', port, base: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, child,
+    name: signer === 'crypto' ? 'bare node:http + crypto.sign' : 'bare node:http + jose', kind: 'bare', port, base: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, child,
     paths: { token: '/token', discovery: '/discovery', jwks: '/jwks' },
   };
 }
@@ -602,7 +603,7 @@ function markdown(r) {
     lines.push('');
     lines.push('- node-oidc-provider 9 with its in-memory adapter: codes, sessions, grants and refresh tokens stay in its process; ours writes them to the database (PGlite runs inside our server\'s process, on the same core).');
     lines.push('- Its configuration (bench/oidc-provider.mjs): one client with client_secret_post, RS256 JWT access tokens for one resource server (resource indicators), a static RS256 key, refresh-token rotation on every use, PKCE, a sign-in page checking argon2id with our parameters and granting without a consent page.');
-    lines.push('- "bare node:http + jose" (bench/bare.mjs) is the floor of the rig: fixed JSON bytes, and a token signed with jose from a parsed form, no framework, no client lookup, no database.');
+    lines.push('- "bare node:http + jose" (bench/bare.mjs) is the floor of the rig: fixed JSON bytes, and a token signed with jose from a parsed form, no framework, no client lookup, no database. "bare node:http + crypto.sign" (the same file, BARE_SIGNER=crypto) signs as our TokenSigner does, one crypto.sign on the thread pool around a hand-built JWS: what node:http costs around one signature and nothing else, the ceiling of any token endpoint in Node on this machine.');
     lines.push('- Other work on the machine during the run shows up as noise; compare ratios within one run rather than absolute numbers across runs.');
     for (const n of r.notes) lines.push(`- ${n}`);
     lines.push('');

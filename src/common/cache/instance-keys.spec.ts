@@ -1,6 +1,20 @@
 import { dropInstanceEntries, InstanceKeyedCache } from './instance-keys';
 
 describe('InstanceKeyedCache', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('reads the clock on each lookup: no timer is armed to cache it, and entries still expire', async () => {
+    jest.useFakeTimers();
+    const cache = new InstanceKeyedCache<string>({ max: 100, ttl: 30 });
+    cache.set('a x', '1');
+    for (let i = 0; i < 10; i++) expect(cache.get('a x')).toBe('1');
+    expect(cache.has('a x')).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
+    jest.useRealTimers();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(cache.get('a x')).toBeUndefined();
+  });
+
   it('drops one instance\'s entries and leaves the others', () => {
     const cache = new InstanceKeyedCache<string>({ max: 100, ttl: 60_000 });
     cache.set('a x', '1').set('a y', '2').set('b x', '3');

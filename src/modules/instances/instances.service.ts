@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { encryptPrivateKey } from '../keys/key-encryption';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
+import { PRECISE_CLOCK } from '../../common/cache/instance-keys';
 import type { InstanceRecord } from '../../common/tenant/tenant';
 import { KeysService } from '../keys/keys.service';
 import type { ExternalProviderDto, InstanceCreateDto, InstanceUpdateDto, WebSiteDto } from './dto/instance.dto';
@@ -33,6 +34,7 @@ export class InstancesService implements OnModuleInit {
     this.byHost = new LRUCache({
       max: 50_000,
       ttl: Math.max(1, config.cacheTtlSeconds) * 1000,
+      ttlResolution: PRECISE_CLOCK,
       dispose: (record, host) => {
         if (record) this.hostsOf.get(record.id)?.delete(host);
         else this.unknownHosts.delete(host);

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import type { DataSource } from 'typeorm';
 import { ChangeFeed, type Change } from '../../common/cache/change-feed.service';
-import { InstanceKeyedCache } from '../../common/cache/instance-keys';
+import { InstanceKeyedCache, PRECISE_CLOCK } from '../../common/cache/instance-keys';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 
 /** Above this many revoked jtis an instance's set is not kept in memory: each check asks the database. */
@@ -36,7 +36,7 @@ export class RevokedAccessTokensRepository implements OnModuleInit {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     const ttl = Math.max(1, config.cacheTtlSeconds) * 1000;
-    this.byInstance = new LRUCache({ max: 100_000, ttl });
+    this.byInstance = new LRUCache({ max: 100_000, ttl, ttlResolution: PRECISE_CLOCK });
     this.announced = new InstanceKeyedCache({ max: 100_000, ttl });
   }
 

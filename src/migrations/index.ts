@@ -4,6 +4,7 @@ import { SignIn1764000200000 } from './1764000200000-SignIn';
 import { ErpNetId1764000300000 } from './1764000300000-ErpNetId';
 import { AuditLog1764000400000 } from './1764000400000-AuditLog';
 import { SignInPolicy1764000500000 } from './1764000500000-SignInPolicy';
+import { RefreshTokenIssuedJti1764000600000 } from './1764000600000-RefreshTokenIssuedJti';
 
 /** Every migration, in order; the data source runs them on start. */
-export const MIGRATIONS = [InitialSchema1764000000000, ReferenceTokens1764000100000, SignIn1764000200000, ErpNetId1764000300000, AuditLog1764000400000, SignInPolicy1764000500000];
+export const MIGRATIONS = [InitialSchema1764000000000, ReferenceTokens1764000100000, SignIn1764000200000, ErpNetId1764000300000, AuditLog1764000400000, SignInPolicy1764000500000, RefreshTokenIssuedJti1764000600000];

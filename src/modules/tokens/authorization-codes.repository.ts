@@ -48,8 +48,8 @@ const REDEEM: PreparedStatement = {
            AND (code_challenge = $7 OR ($7::text IS NULL AND coalesce(code_challenge, '') = ''))
          RETURNING *
        ), refresh AS (
-         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
-         SELECT $8::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $9::timestamptz
+         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at, issued_jti)
+         SELECT $8::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $9::timestamptz, issued_jti
          FROM consumed WHERE $8::text IS NOT NULL AND 'offline_access' = ANY (string_to_array(scope, ' '))
          RETURNING 1
        )
@@ -75,7 +75,7 @@ export class AuthorizationCodesRepository {
    * this client's, unused, unexpired at `now`, for this redirect_uri and this PKCE challenge (the
    * S256 of the code_verifier, or none when no verifier was sent); the access token's jti is
    * recorded with it; and, when `refreshToken` is given and the code's scope holds offline_access,
-   * the refresh token is stored with it, from the code's own columns. All of it or nothing.
+   * the refresh token is stored with it, from the code's own columns and with that jti. All of it or nothing.
    *
    * Returns null when nothing was consumed; `find` then tells why. Two concurrent redemptions: the
    * UPDATE's row lock lets exactly one of them win, and the other sees the code consumed.

@@ -36,8 +36,8 @@ const ROTATE: PreparedStatement = {
          WHERE token_hash = $1 AND instance_id = $2 AND consumed_at IS NULL AND revoked_at IS NULL AND application_uri = $3
          RETURNING *
        ), successor AS (
-         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at)
-         SELECT $4::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $5::timestamptz
+         INSERT INTO refresh_tokens (token_hash, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, expires_at, issued_jti)
+         SELECT $4::text, instance_id, grant_id, application_uri, user_id, session_sid, scope, claims, auth_time, amr, idp, tid, $5::timestamptz, $8::text
          FROM consumed
          WHERE $4::text IS NOT NULL AND expires_at > $6 AND 'offline_access' = ANY (string_to_array(scope, ' ')) AND string_to_array(scope, ' ') @> $7::text[]
          RETURNING 1
@@ -56,7 +56,8 @@ export class RefreshTokensRepository {
    * Rotation in one statement, which needs no transaction: the token is consumed only when it is
    * this client's and neither used nor revoked; and, when `successor` is given, the token is still
    * unexpired at `now`, its scope holds offline_access and every scope of `requestedScopes`, the
-   * successor is stored with it, carrying the same grant. All of it or nothing.
+   * successor is stored with it, carrying the same grant and the jti of the access token issued
+   * with it. All of it or nothing.
    *
    * Returns null when nothing was consumed; `find` then tells why. Two concurrent uses: the
    * UPDATE's row lock lets exactly one of them win, and the other sees the token used.
@@ -67,11 +68,17 @@ export class RefreshTokensRepository {
   async rotate(
     instanceId: string,
     token: string,
-    expected: { applicationUri: string; now: Date; requestedScopes: string[]; successor?: { token: string; expiresAt: Date } },
+    expected: {
+      applicationUri: string;
+      now: Date;
+      requestedScopes: string[];
+      /** Stored with `jti`, the access token about to be issued with it. */
+      successor?: { token: string; expiresAt: Date; jti: string };
+    },
   ): Promise<{ row: RefreshToken; successorStored: boolean } | null> {
     const [won] = await queryPrepared<RefreshToken & { successorStored: boolean }>(this.db, ROTATE, [
       sha256Hex(token), instanceId, expected.applicationUri, expected.successor ? sha256Hex(expected.successor.token) : null, expected.successor?.expiresAt ?? null,
-      expected.now, expected.requestedScopes,
+      expected.now, expected.requestedScopes, expected.successor?.jti ?? null,
     ]);
     if (!won) return null;
     const { successorStored, ...row } = won;

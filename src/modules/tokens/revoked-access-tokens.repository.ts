@@ -6,11 +6,15 @@ import { ChangeFeed, type Change } from '../../common/cache/change-feed.service'
 import { InstanceKeyedCache, PRECISE_CLOCK } from '../../common/cache/instance-keys';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 
+/** How long a revocation is kept: the longest an access token can live (AccessTokenLifetime ≤ 86,400 s). */
+export const REVOCATION_KEPT_MS = 24 * 3600 * 1000;
+
 /** Above this many revoked jtis an instance's set is not kept in memory: each check asks the database. */
 const MAX_CACHED_PER_INSTANCE = 10_000;
 
 /**
- * JWT access tokens revoked before expiry (issued from a replayed code); kept until they expire.
+ * JWT access tokens revoked before expiry (issued from a replayed code, or with a reused refresh
+ * token's family); kept until they expire.
  *
  * Each process keeps the set of an instance's revoked jtis (usually empty) for CACHE_TTL_SECONDS,
  * so checking a token costs no database round trip. Every revocation publishes an
@@ -48,6 +52,21 @@ export class RevokedAccessTokensRepository implements OnModuleInit {
     await this.db.query('INSERT INTO revoked_access_tokens (jti, instance_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [jti, instanceId, expiresAt]);
     // Inside a transaction, NOTIFY is delivered at its commit (and not at all on a rollback).
     await this.changes.publish({ topic: 'access-token-revocation', instanceId, key: jti });
+  }
+
+  /**
+   * Revokes every access token recorded as issued with a refresh token of the grant (the code's
+   * first one, and one per refresh: refresh_tokens.issued_jti), announcing each newly revoked jti.
+   */
+  async revokeGrant(instanceId: string, grantId: string, expiresAt: Date): Promise<void> {
+    const rows: { jti: string }[] = await this.db.query(
+      `INSERT INTO revoked_access_tokens (jti, instance_id, expires_at)
+       SELECT DISTINCT issued_jti, instance_id, $3::timestamptz FROM refresh_tokens WHERE instance_id = $1 AND grant_id = $2 AND issued_jti IS NOT NULL
+       ON CONFLICT DO NOTHING
+       RETURNING jti`,
+      [instanceId, grantId, expiresAt],
+    );
+    for (const { jti } of rows) await this.changes.publish({ topic: 'access-token-revocation', instanceId, key: jti });
   }
 
   async isRevoked(instanceId: string, jti: string): Promise<boolean> {

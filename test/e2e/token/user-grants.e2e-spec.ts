@@ -79,7 +79,7 @@ describe('user grants: one statement per success, and what every outcome leaves 
       for (const column of ['instance_id', 'grant_id', 'application_uri', 'user_id', 'session_sid', 'scope', 'claims', 'auth_time', 'amr', 'idp', 'tid']) {
         expect([column, stored[column]]).toEqual([column, fromCode[column]]);
       }
-      expect(stored).toMatchObject({ scope: 'openid profile offline_access', consumed_at: null, revoked_at: null });
+      expect(stored).toMatchObject({ scope: 'openid profile offline_access', consumed_at: null, revoked_at: null, issued_jti: row.issued_jti });
       expect(Math.abs(stored.expires_at.getTime() - (Date.now() + 30 * 24 * 3600 * 1000))).toBeLessThan(60_000);
     });
 
@@ -150,6 +150,22 @@ describe('user grants: one statement per success, and what every outcome leaves 
       const jti = decodeJwt(first.body.access_token).jti;
       expect(await db.query('SELECT jti FROM revoked_access_tokens WHERE jti = $1', [jti])).toEqual([{ jti }]);
       expect((await userinfo(ts, setup.instance, first.body.access_token)).status).toBe(401);
+    });
+
+    it('a replay after refreshes revokes every access token of the grant, not only the first', async () => {
+      const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid offline_access' });
+      const first = await exchangeCode(ts, setup.instance, setup.app, code, { verifier });
+      const second = await refresh(setup, first.body.refresh_token);
+      const third = await refresh(setup, second.body.refresh_token);
+      const accessTokens = [first, second, third].map((r) => r.body.access_token as string);
+      for (const token of accessTokens) expect((await userinfo(ts, setup.instance, token)).status).toBe(200);
+
+      expect(refused(await exchangeCode(ts, setup.instance, setup.app, code, { verifier }))).toEqual([400, 'invalid_grant', 'authorization code already used']);
+      const jtis = accessTokens.map((t) => decodeJwt(t).jti as string);
+      const revoked = await db.query('SELECT jti FROM revoked_access_tokens WHERE jti = ANY($1)', [jtis]);
+      expect(revoked.map((r: { jti: string }) => r.jti).sort()).toEqual([...jtis].sort());
+      for (const token of accessTokens) expect((await userinfo(ts, setup.instance, token)).status).toBe(401);
+      expect(refused(await refresh(setup, third.body.refresh_token))).toEqual([400, 'invalid_grant', 'refresh token revoked']);
     });
 
     it('another client replaying a used code revokes nothing', async () => {
@@ -233,8 +249,20 @@ describe('user grants: one statement per success, and what every outcome leaves 
       for (const column of ['instance_id', 'grant_id', 'application_uri', 'user_id', 'session_sid', 'scope', 'claims', 'auth_time', 'amr', 'idp', 'tid']) {
         expect([column, successor[column]]).toEqual([column, old[column]]);
       }
-      expect(successor).toMatchObject({ grant_id: grantId, consumed_at: null, revoked_at: null });
+      expect(successor).toMatchObject({ grant_id: grantId, consumed_at: null, revoked_at: null, issued_jti: decodeJwt(res.body.access_token).jti });
       expect(successor.expires_at.getTime()).toBeGreaterThan(old.expires_at.getTime() - 1000);
+    });
+
+    it('a reused token revokes its family and every access token issued with it', async () => {
+      const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid offline_access' });
+      const first = await exchangeCode(ts, setup.instance, setup.app, code, { verifier });
+      const second = await refresh(setup, first.body.refresh_token);
+      expect(second.status).toBe(200);
+      expect((await userinfo(ts, setup.instance, second.body.access_token)).status).toBe(200);
+
+      expect(refused(await refresh(setup, first.body.refresh_token))).toEqual([400, 'invalid_grant', 'refresh token already used; every token of this grant is now revoked']);
+      for (const token of [first.body.access_token, second.body.access_token]) expect((await userinfo(ts, setup.instance, token)).status).toBe(401);
+      expect(refused(await refresh(setup, second.body.refresh_token))).toEqual([400, 'invalid_grant', 'refresh token revoked']);
     });
 
     it('a narrower scope narrows the access token only; the successor keeps the whole grant', async () => {

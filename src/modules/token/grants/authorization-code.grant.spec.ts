@@ -28,7 +28,7 @@ describe(AuthorizationCodeGrant.name, () => {
   function setup() {
     const codes = { redeem: jest.fn(), find: jest.fn(), withdrawIssued: jest.fn().mockResolvedValue(undefined), undoRedeem: jest.fn().mockResolvedValue(undefined) };
     const refreshTokens = { revokeFamily: jest.fn().mockResolvedValue(undefined) };
-    const revoked = { revoke: jest.fn().mockResolvedValue(undefined) };
+    const revoked = { revoke: jest.fn().mockResolvedValue(undefined), revokeGrant: jest.fn().mockResolvedValue(undefined) };
     const users = { findById: jest.fn().mockResolvedValue(user) };
     const issuer = { newRefreshToken: jest.fn().mockReturnValue(newRefreshToken), issue: jest.fn().mockResolvedValue({ access_token: 'at' }) };
     const clock = { now: () => NOW } as Clock;
@@ -89,7 +89,7 @@ describe(AuthorizationCodeGrant.name, () => {
     expect(revoked.revoke).not.toHaveBeenCalled();
   });
 
-  it('a missed statement and a used code: a replay, which revokes the family and the access token in one transaction', async () => {
+  it('a missed statement and a used code: a replay, which revokes the family and every access token of the grant in one transaction', async () => {
     const { codes, refreshTokens, revoked, transactions, handle } = setup();
     codes.redeem.mockResolvedValue(null);
     codes.find.mockResolvedValue({ ...row, consumedAt: NOW, issuedJti: 'JTI' });
@@ -97,6 +97,7 @@ describe(AuthorizationCodeGrant.name, () => {
     expect(transactions.run).toHaveBeenCalledTimes(1);
     expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('inst', 'g1');
     expect(revoked.revoke).toHaveBeenCalledWith('inst', 'JTI', new Date(NOW.getTime() + 24 * 3600 * 1000));
+    expect(revoked.revokeGrant).toHaveBeenCalledWith('inst', 'g1', new Date(NOW.getTime() + 24 * 3600 * 1000));
   });
 
   it('a missed statement and a code that looks redeemable (given back by a failed redemption meanwhile): tried once more', async () => {

@@ -6,7 +6,7 @@ import { InvalidGrant, InvalidRequest, OAuthError } from '../../../common/oauth/
 import { Transactions } from '../../../database/transactions';
 import { AuthorizationCodesRepository, type AuthorizationCode } from '../../tokens/authorization-codes.repository';
 import { RefreshTokensRepository } from '../../tokens/refresh-tokens.repository';
-import { RevokedAccessTokensRepository } from '../../tokens/revoked-access-tokens.repository';
+import { REVOCATION_KEPT_MS, RevokedAccessTokensRepository } from '../../tokens/revoked-access-tokens.repository';
 import { newAccessTokenId } from '../../tokens/user-tokens.service';
 import type { TrustedApplicationEntity } from '../../trusted-applications/trusted-application.entity';
 import { signInRefusal } from '../../users/sign-in-policy';
@@ -105,11 +105,16 @@ export class AuthorizationCodeGrant implements Grant {
     if (!verifyS256(verifier, row.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
   }
 
-  /** RFC 6749 §10.5: a code used twice revokes what was issued from it (both, or neither). */
+  /**
+   * RFC 6749 §10.5: a code used twice revokes what was issued from it, all or nothing: the refresh
+   * family, the first access token, and every access token issued since by refreshing.
+   */
   private async replayed(instanceId: string, row: AuthorizationCode): Promise<never> {
+    const until = new Date(this.clock.now().getTime() + REVOCATION_KEPT_MS);
     await this.transactions.run(async () => {
       await this.refreshTokens.revokeFamily(instanceId, row.grantId);
-      if (row.issuedJti) await this.revokedAccessTokens.revoke(instanceId, row.issuedJti, new Date(this.clock.now().getTime() + 24 * 3600 * 1000));
+      if (row.issuedJti) await this.revokedAccessTokens.revoke(instanceId, row.issuedJti, until);
+      await this.revokedAccessTokens.revokeGrant(instanceId, row.grantId, until);
     });
     throw new InvalidGrant('authorization code already used');
   }

@@ -1,7 +1,9 @@
 import type { Clock } from '../../../common/crypto/clock';
 import { InvalidGrant, InvalidScope } from '../../../common/oauth/errors';
 import type { Tenant } from '../../../common/tenant/tenant';
+import type { Transactions } from '../../../database/transactions';
 import type { RefreshToken, RefreshTokensRepository } from '../../tokens/refresh-tokens.repository';
+import type { RevokedAccessTokensRepository } from '../../tokens/revoked-access-tokens.repository';
 import type { TrustedApplicationEntity } from '../../trusted-applications/trusted-application.entity';
 import type { UsersService } from '../../users/users.service';
 import { RefreshTokenGrant } from './refresh-token.grant';
@@ -23,26 +25,38 @@ describe(RefreshTokenGrant.name, () => {
     const refreshTokens = { rotate: jest.fn(), find: jest.fn(), revokeFamily: jest.fn().mockResolvedValue(undefined), undoRotate: jest.fn().mockResolvedValue(undefined) };
     const users = { findById: jest.fn().mockResolvedValue(user) };
     const issuer = { newRefreshToken: jest.fn().mockReturnValue(successor), issue: jest.fn().mockResolvedValue({ access_token: 'at' }) };
+    const revoked = { revokeGrant: jest.fn().mockResolvedValue(undefined) };
     const clock = { now: () => NOW } as Clock;
-    const grant = new RefreshTokenGrant(refreshTokens as unknown as RefreshTokensRepository, users as unknown as UsersService, issuer as unknown as UserGrantIssuer, clock);
+    const transactions = { run: jest.fn((work: () => Promise<unknown>) => work()) };
+    const grant = new RefreshTokenGrant(
+      refreshTokens as unknown as RefreshTokensRepository,
+      revoked as unknown as RevokedAccessTokensRepository,
+      users as unknown as UsersService,
+      issuer as unknown as UserGrantIssuer,
+      clock,
+      transactions as unknown as Transactions,
+    );
     const handle = (params: Record<string, string> = {}) => grant.handle({ tenant, client, params: { refresh_token: 'old', ...params } });
-    return { refreshTokens, users, issuer, handle };
+    return { refreshTokens, revoked, transactions, users, issuer, handle };
   }
 
   it('rotates in the one statement, with the requested scopes checked there; the access token gets the narrower scope', async () => {
     const { refreshTokens, issuer, handle } = setup();
     refreshTokens.rotate.mockResolvedValue({ row, successorStored: true });
     await expect(handle({ scope: 'openid openid' })).resolves.toEqual({ access_token: 'at' });
-    expect(refreshTokens.rotate).toHaveBeenCalledWith('inst', 'old', { applicationUri: client.applicationUri, now: NOW, requestedScopes: ['openid'], successor });
+    const jti = expect.stringMatching(/^[0-9A-F]{32}$/);
+    expect(refreshTokens.rotate).toHaveBeenCalledWith('inst', 'old', { applicationUri: client.applicationUri, now: NOW, requestedScopes: ['openid'], successor: { ...successor, jti } });
     expect(refreshTokens.find).not.toHaveBeenCalled();
-    expect(issuer.issue).toHaveBeenCalledWith(tenant, client, user, expect.objectContaining({ grantId: 'g1', scopes: ['openid'] }), { refreshToken: 'successor' });
+    // The access token is signed with the jti stored beside its refresh token.
+    expect(issuer.issue).toHaveBeenCalledWith(tenant, client, user, expect.objectContaining({ grantId: 'g1', scopes: ['openid'] }), { jti, refreshToken: 'successor' });
+    expect(issuer.issue.mock.calls[0][4].jti).toBe(refreshTokens.rotate.mock.calls[0][2].successor.jti);
   });
 
   it('a successor that was not stored is not returned', async () => {
     const { refreshTokens, issuer, handle } = setup();
     refreshTokens.rotate.mockResolvedValue({ row, successorStored: false });
     await handle();
-    expect(issuer.issue.mock.calls[0][4]).toEqual({ refreshToken: undefined });
+    expect(issuer.issue.mock.calls[0][4]).toEqual({ jti: expect.any(String), refreshToken: undefined });
   });
 
   it.each([
@@ -59,12 +73,14 @@ describe(RefreshTokenGrant.name, () => {
   it.each([
     ['used', { ...row, consumedAt: NOW }, 'refresh token already used; every token of this grant is now revoked'],
     ['revoked', { ...row, consumedAt: NOW, revokedAt: NOW }, 'refresh token revoked'],
-  ])('a missed statement and a %s token: the family is revoked', async (_name, found, description) => {
-    const { refreshTokens, handle } = setup();
+  ])('a missed statement and a %s token: the family and its access tokens are revoked, in one transaction', async (_name, found, description) => {
+    const { refreshTokens, revoked, transactions, handle } = setup();
     refreshTokens.rotate.mockResolvedValue(null);
     refreshTokens.find.mockResolvedValue(found);
     await expect(handle()).rejects.toThrow(new InvalidGrant(description));
+    expect(transactions.run).toHaveBeenCalledTimes(1);
     expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('inst', 'g1');
+    expect(revoked.revokeGrant).toHaveBeenCalledWith('inst', 'g1', new Date(NOW.getTime() + 24 * 3600 * 1000));
   });
 
   it('a missed statement and a token that looks usable (given back by a failed rotation meanwhile): tried once more, not forever', async () => {

@@ -3,7 +3,10 @@ import { parseScope, scopesOutside, stringParam } from '@app/oauth-core';
 import { Clock } from '../../../common/crypto/clock';
 import type { Tenant } from '../../../common/tenant/tenant';
 import { InvalidGrant, InvalidRequest, InvalidScope, OAuthError } from '../../../common/oauth/errors';
+import { Transactions } from '../../../database/transactions';
 import { RefreshTokensRepository, type RefreshToken } from '../../tokens/refresh-tokens.repository';
+import { REVOCATION_KEPT_MS, RevokedAccessTokensRepository } from '../../tokens/revoked-access-tokens.repository';
+import { newAccessTokenId } from '../../tokens/user-tokens.service';
 import type { TrustedApplicationEntity } from '../../trusted-applications/trusted-application.entity';
 import { signInRefusal } from '../../users/sign-in-policy';
 import { UsersService } from '../../users/users.service';
@@ -13,7 +16,7 @@ import { UserGrantIssuer, type NewRefreshToken } from './user-grant-issuer';
 /** How often a rotation is tried when it missed although the token looked usable (see handle). */
 const ATTEMPTS = 2;
 
-/** RFC 6749 §6 with rotation: every use returns a new refresh token; a reused one revokes its whole family. */
+/** RFC 6749 §6 with rotation: every use returns a new refresh token; a reused one revokes its whole family and the access tokens issued with it. */
 @Injectable()
 export class RefreshTokenGrant implements Grant {
   readonly grantType = 'refresh_token';
@@ -22,9 +25,11 @@ export class RefreshTokenGrant implements Grant {
 
   constructor(
     private readonly refreshTokens: RefreshTokensRepository,
+    private readonly revokedAccessTokens: RevokedAccessTokensRepository,
     private readonly users: UsersService,
     private readonly issuer: UserGrantIssuer,
     private readonly clock: Clock,
+    private readonly transactions: Transactions,
   ) {}
 
   /**
@@ -45,11 +50,14 @@ export class RefreshTokenGrant implements Grant {
 
     const now = this.clock.now();
     const requested = parseScope(stringParam(params, 'scope'));
-    const successor = this.issuer.newRefreshToken(tenant, client);
+    const next = this.issuer.newRefreshToken(tenant, client);
+    // The access token's jti is chosen now and stored with the successor, so that a replay of the grant can revoke it.
+    const jti = newAccessTokenId();
+    const successor = next && { ...next, jti };
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       // The successor is stored only if the token is unexpired and the requested scopes are within its grant.
       const rotated = await this.refreshTokens.rotate(tenant.id, token, { applicationUri: client.applicationUri, now, requestedScopes: requested, successor });
-      if (rotated) return this.issue(tenant, client, token, rotated.row, requested, now, rotated.successorStored ? successor : undefined);
+      if (rotated) return this.issue(tenant, client, token, rotated.row, requested, now, jti, rotated.successorStored ? successor : undefined);
       // Throws, unless the token looks usable now: used, then given back by a failed rotation.
       await this.refusal(tenant.id, client, token);
     }
@@ -63,6 +71,7 @@ export class RefreshTokenGrant implements Grant {
     row: RefreshToken,
     requested: string[],
     now: Date,
+    jti: string,
     successor: NewRefreshToken | undefined,
   ): Promise<TokenResponse> {
     try {
@@ -81,7 +90,7 @@ export class RefreshTokenGrant implements Grant {
       const accessScopes = requested.length ? requested : original;
 
       const grant = { grantId: row.grantId, scopes: accessScopes, sid: row.sessionSid, authTime: new Date(row.authTime), amr: row.amr, idp: row.idp, tid: row.tid, claims: row.claims };
-      return await this.issuer.issue(tenant, client, user, grant, { refreshToken: successor?.token });
+      return await this.issuer.issue(tenant, client, user, grant, { jti, refreshToken: successor?.token });
     } catch (error) {
       if (!(error instanceof OAuthError)) await this.refreshTokens.undoRotate(tenant.id, token, successor?.token).catch(() => undefined);
       throw error;
@@ -93,7 +102,12 @@ export class RefreshTokenGrant implements Grant {
     const row = await this.refreshTokens.find(instanceId, token);
     if (!row || row.applicationUri !== client.applicationUri) throw new InvalidGrant('invalid refresh token');
     if (row.consumedAt || row.revokedAt) {
-      await this.refreshTokens.revokeFamily(instanceId, row.grantId);
+      // Reuse means the token may be stolen: the family and every access token issued with it go, together.
+      const until = new Date(this.clock.now().getTime() + REVOCATION_KEPT_MS);
+      await this.transactions.run(async () => {
+        await this.refreshTokens.revokeFamily(instanceId, row.grantId);
+        await this.revokedAccessTokens.revokeGrant(instanceId, row.grantId, until);
+      });
       throw new InvalidGrant(row.revokedAt ? 'refresh token revoked' : 'refresh token already used; every token of this grant is now revoked');
     }
   }

@@ -32,6 +32,10 @@ export function dataSourceOptions(endpoint: DatabaseEndpoint): DataSourceOptions
       // partition), or a pool with no free connection, costs a request at most this long before
       // it gets 503. The embedded database's single connection is a queue: waiting is normal there.
       connectionTimeoutMillis: endpoint.embedded ? EMBEDDED_QUEUE_TIMEOUT_MS : CONNECT_TIMEOUT_MS,
+      // The embedded database's one connection is kept while idle (pg-pool closes an idle one after
+      // 10 s by default): PGlite is one session, which keeps the statements a closed connection
+      // prepared (database/prepared-statements.ts), so reconnecting after every pause would pile them up.
+      ...(endpoint.embedded ? { idleTimeoutMillis: 0 } : {}),
       // TCP keepalive notices a peer that vanished without closing its connections.
       keepAlive: true,
       // A statement that hangs (database gone, lock wait) fails instead of holding the request.

@@ -32,7 +32,8 @@ const suffixes = new WeakMap<PoolClient, string>();
  *
  * The name carries a suffix per connection: the embedded database serves every connection (every
  * worker's, and a connection that replaced a dropped one) from one session, where preparing a
- * name twice fails; names of a closed connection stay there, a few per connection ever opened.
+ * name twice fails. The names of a closed connection stay in that session, a few per connection;
+ * its pool therefore keeps its connection while idle, so that only a failed connection leaves any.
  */
 export async function queryPrepared<T>(db: DataSource, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
   const runner = ambientQueryRunner();

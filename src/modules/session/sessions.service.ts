@@ -49,6 +49,8 @@ export class SessionsService {
         lastSeenAt: now,
         expiresAt: new Date(now.getTime() + tenant.settings.SessionAbsoluteLifetime * 1000),
       }),
+      // One INSERT needs no transaction around it (TypeORM's save would add BEGIN and COMMIT).
+      { transaction: false },
     );
     return { session, cookieValue };
   }

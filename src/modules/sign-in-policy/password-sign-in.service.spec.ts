@@ -6,12 +6,12 @@ import { DEFAULT_INSTANCE_SETTINGS } from '../instances/instance.types';
 import type { UserEntity } from '../users/user.entity';
 import type { UsersService } from '../users/users.service';
 import { PasswordSignIn } from './password-sign-in.service';
-import type { SignInFailuresRepository } from './sign-in-failures.repository';
+import type { LockState, SignInFailuresRepository } from './sign-in-failures.repository';
 
 const tenant = { id: 'i1', settings: { ...DEFAULT_INSTANCE_SETTINGS, SignInMaxFailures: 3, SignInLockoutSeconds: 60 } } as Tenant;
 const john = { id: 'u1', login: 'john' } as UserEntity;
 
-function setup(options: { locked: boolean }) {
+function setup(options: { state: LockState }) {
   const calls: string[] = [];
   const users = {
     findForSignIn: jest.fn(async (_i: string, name: string) => (name.toLowerCase() === 'john' ? john : null)),
@@ -21,7 +21,7 @@ function setup(options: { locked: boolean }) {
     }),
   } as unknown as UsersService;
   const failures = {
-    isLocked: jest.fn(async () => (calls.push('isLocked'), options.locked)),
+    lockState: jest.fn(async () => (calls.push('lockState'), options.state)),
     recordFailure: jest.fn(async () => (calls.push('recordFailure'), { failures: 1, lockedUntil: null })),
     clear: jest.fn(async () => void calls.push('clear')),
   } as unknown as SignInFailuresRepository;
@@ -31,25 +31,32 @@ function setup(options: { locked: boolean }) {
 
 describe(PasswordSignIn.name, () => {
   it.each([
-    ['unknown name', 'nobody', 'right', false],
-    ['wrong password', 'john', 'wrong', false],
-    ['locked account, right password', 'john', 'right', true],
-    ['locked account, wrong password', 'john', 'wrong', true],
-  ] as const)('%s: null, after the same steps as any failure (lock check, password hash, count)', async (_name, username, password, locked) => {
-    const { sut, calls } = setup({ locked });
+    ['unknown name', 'nobody', 'right', 'none'],
+    ['wrong password', 'john', 'wrong', 'none'],
+    ['wrong password, failures counted', 'john', 'wrong', 'counting'],
+    ['locked account, right password', 'john', 'right', 'locked'],
+    ['locked account, wrong password', 'john', 'wrong', 'locked'],
+  ] as const)('%s: null, after the same steps as any failure (lock check, password hash, count)', async (_name, username, password, state) => {
+    const { sut, calls } = setup({ state });
     await expect(sut.verify(tenant, username, password)).resolves.toBeNull();
-    expect(calls).toEqual(['isLocked', 'hash', 'recordFailure']);
+    expect(calls).toEqual(['lockState', 'hash', 'recordFailure']);
   });
 
-  it('the right password of an account that is not locked: the user, and the count is cleared', async () => {
-    const { sut, calls, failures } = setup({ locked: false });
+  it('the right password of an account with failures counted: the user, and the count is cleared', async () => {
+    const { sut, calls, failures } = setup({ state: 'counting' });
     await expect(sut.verify(tenant, 'john', 'right')).resolves.toBe(john);
-    expect(calls).toEqual(['isLocked', 'hash', 'clear']);
+    expect(calls).toEqual(['lockState', 'hash', 'clear']);
     expect(failures.clear).toHaveBeenCalledWith('i1', 'user:u1');
   });
 
+  it('the right password with no failure counted: the user, and nothing written', async () => {
+    const { sut, calls } = setup({ state: 'none' });
+    await expect(sut.verify(tenant, 'john', 'right')).resolves.toBe(john);
+    expect(calls).toEqual(['lockState', 'hash']);
+  });
+
   it('counts an account by its id, an unknown name by a keyed hash of it (case-insensitive, never in clear)', async () => {
-    const { sut, failures } = setup({ locked: false });
+    const { sut, failures } = setup({ state: 'none' });
     await sut.verify(tenant, 'john', 'wrong');
     await sut.verify(tenant, ' Nobody ', 'wrong');
     await sut.verify(tenant, 'nobody', 'wrong');
@@ -62,7 +69,7 @@ describe(PasswordSignIn.name, () => {
   });
 
   it('SignInMaxFailures 0: no lock check and no counting', async () => {
-    const { sut, calls } = setup({ locked: true });
+    const { sut, calls } = setup({ state: 'locked' });
     await expect(sut.verify({ ...tenant, settings: { ...tenant.settings, SignInMaxFailures: 0 } }, 'john', 'right')).resolves.toBe(john);
     expect(calls).toEqual(['hash', 'clear']);
   });

@@ -38,11 +38,12 @@ export class PasswordSignIn {
     const { SignInMaxFailures: maxFailures, SignInLockoutSeconds: lockoutSeconds } = tenant.settings;
     const user = await this.users.findForSignIn(tenant.id, username);
     const subject = user ? userSubject(user.id) : this.unknownSubject(tenant.id, username);
-    const locked = maxFailures > 0 && (await this.failures.isLocked(tenant.id, subject));
+    const state = maxFailures > 0 ? await this.failures.lockState(tenant.id, subject) : undefined;
     // Always hashed, even when locked or unknown: the time taken must not tell which it was.
     const passwordOk = await this.users.verifyPassword(user, password);
-    if (user && passwordOk && !locked) {
-      await this.failures.clear(tenant.id, subject);
+    if (user && passwordOk && state !== 'locked') {
+      // A success resets the count; with none counted (the usual case) there is nothing to write.
+      if (state !== 'none') await this.failures.clear(tenant.id, subject);
       return user;
     }
     if (maxFailures > 0) await this.failures.recordFailure(tenant.id, subject, user?.id ?? null, maxFailures, lockoutSeconds);

@@ -11,6 +11,8 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** The failure counter of an account, whichever of its names (Login or Email) was typed. */
 export const userSubject = (userId: string) => `user:${userId}`;
 
+export type LockState = 'none' | 'counting' | 'locked';
+
 export interface FailureState {
   failures: number;
   lockedUntil: Date | null;
@@ -36,10 +38,11 @@ export class SignInFailuresRepository implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.purgeTimer);
   }
 
-  /** Whether the subject is locked now. */
-  async isLocked(instanceId: string, subject: string): Promise<boolean> {
+  /** Whether the subject is locked now, has failures counted ('counting'), or none at all. */
+  async lockState(instanceId: string, subject: string): Promise<LockState> {
     const [row] = await this.db.query(`SELECT locked_until > now() AS locked FROM sign_in_failures WHERE instance_id = $1 AND subject = $2`, [instanceId, subject]);
-    return row?.locked === true;
+    if (!row) return 'none';
+    return row.locked === true ? 'locked' : 'counting';
   }
 
   /**

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { Browser } from '../../utils/browser';
 import { auth, clientCredentialsSetup, createApplication, createInstance, createUser, type InstanceFixture } from '../../utils/fixtures';
 import { startTestServer, type TestServer } from '../../utils/test-server';
@@ -55,6 +56,34 @@ describe('hardening: sign-in lockout and rate limits', () => {
       await submitLogin(browser, instance, 'john.doe@example.com', 'wrong 6');
       await submitLogin(browser, instance, 'John.Doe', 'wrong 7');
       expect((await submitLogin(browser, instance, 'john.doe@example.com', PASSWORD)).status).toBe(401);
+    });
+
+    it('a success with no failure counted writes nothing to the counts; one with failures counted clears them', async () => {
+      const statements = async (work: () => Promise<unknown>) => {
+        const sql: string[] = [];
+        const original = Client.prototype.query;
+        const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+          if (text) sql.push(text.replace(/\s+/g, ' ').trim());
+          return (original as (...a: unknown[]) => unknown).apply(this, args);
+        } as never);
+        try {
+          await work();
+        } finally {
+          spy.mockRestore();
+        }
+        return sql;
+      };
+      const browser = new Browser(ts);
+      const clean = await statements(async () => expect((await submitLogin(browser, instance, 'john.doe', PASSWORD)).status).toBe(200));
+      expect(clean.filter((q) => /sign_in_failures/.test(q))).toEqual([expect.stringMatching(/^SELECT /)]);
+      expect(clean.filter((q) => /^(START TRANSACTION|BEGIN|COMMIT)/.test(q))).toEqual([]); // the session is one INSERT
+
+      await submitLogin(new Browser(ts), instance, 'john.doe', 'wrong');
+      const afterFailure = await statements(async () => expect((await submitLogin(new Browser(ts), instance, 'john.doe', PASSWORD)).status).toBe(200));
+      expect(afterFailure.filter((q) => /sign_in_failures/.test(q))).toEqual([expect.stringMatching(/^SELECT /), expect.stringMatching(/^DELETE /)]);
+      const admin = await ts.http().get(userAdmin(instance, 'john.doe')).set(auth).expect(200);
+      expect(admin.body.LockedUntil).toBeNull();
     });
 
     it('an administrator unlocks with PATCH {"Locked":false}; Locked:true is refused', async () => {

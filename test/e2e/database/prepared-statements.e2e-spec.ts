@@ -1,7 +1,8 @@
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { queryPrepared, type PreparedStatement } from '../../../src/database/prepared-statements';
 import { Transactions } from '../../../src/database/transactions';
+import { statementsSent } from '../../utils/statements';
 import { startTestServer, unique, type TestServer } from '../../utils/test-server';
 
 /** queryPrepared on the real database (PGlite, or the PostgreSQL of DATABASE_URL). */
@@ -22,22 +23,8 @@ describe('prepared statements', () => {
     await ts.close();
   });
 
-  /** The names of the prepared statements any pg connection was sent while `work` ran. */
-  async function names(work: () => Promise<unknown>): Promise<string[]> {
-    const seen: string[] = [];
-    const original = Client.prototype.query;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const name = typeof args[0] === 'object' ? (args[0] as { name?: string }).name : undefined;
-      if (name) seen.push(name);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
-    try {
-      await work();
-    } finally {
-      spy.mockRestore();
-    }
-    return seen;
-  }
+  /** The names of the prepared statements `work` sends. */
+  const names = async (work: () => Promise<unknown>) => (await statementsSent(work)).names.filter((name): name is string => !!name);
 
   it('runs as a named statement, prepared once per connection, and answers its rows with their types', async () => {
     let rows: { id: string; at: Date }[] = [];

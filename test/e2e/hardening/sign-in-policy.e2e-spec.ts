@@ -1,6 +1,6 @@
-import { Client } from 'pg';
 import { Browser } from '../../utils/browser';
 import { auth, clientCredentialsSetup, createApplication, createInstance, createUser, type InstanceFixture } from '../../utils/fixtures';
+import { statementsSent } from '../../utils/statements';
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { comparablePage, errorMessage, NO_RATE_LIMITS, sleep, submitLogin } from './hardening.fixture';
 
@@ -59,21 +59,7 @@ describe('hardening: sign-in lockout and rate limits', () => {
     });
 
     it('a success with no failure counted writes nothing to the counts; one with failures counted clears them', async () => {
-      const statements = async (work: () => Promise<unknown>) => {
-        const sql: string[] = [];
-        const original = Client.prototype.query;
-        const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-          if (text) sql.push(text.replace(/\s+/g, ' ').trim());
-          return (original as (...a: unknown[]) => unknown).apply(this, args);
-        } as never);
-        try {
-          await work();
-        } finally {
-          spy.mockRestore();
-        }
-        return sql;
-      };
+      const statements = async (work: () => Promise<unknown>) => (await statementsSent(work)).sql;
       const browser = new Browser(ts);
       const clean = await statements(async () => expect((await submitLogin(browser, instance, 'john.doe', PASSWORD)).status).toBe(200));
       expect(clean.filter((q) => /sign_in_failures/.test(q))).toEqual([expect.stringMatching(/^SELECT /)]);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Client } from 'pg';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { createApplication } from '../../utils/fixtures';
+import { statementsSent } from '../../utils/statements';
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { createPublicApplication, exchangeCode, obtainCode, patchUser, pkce, setupInstance, tokenRequest, userinfo, type Setup } from '../sign-in/authorize.fixture';
 import { CALLBACK } from '../sign-in/sign-in.fixture';
@@ -42,30 +42,12 @@ describe('user grants: one statement per success, and what every outcome leaves 
     const now = clock.now.bind(clock);
     jest.spyOn(clock, 'now').mockImplementation(() => new Date(now().getTime() + seconds * 1000));
   };
-  /** The statements the server sends while `work` runs (every query of every pg connection), and the names of the prepared ones. */
-  async function statements<T>(work: () => Promise<T>): Promise<{ result: T; sql: string[]; names: (string | undefined)[] }> {
-    const sql: string[] = [];
-    const names: (string | undefined)[] = [];
-    const original = Client.prototype.query;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-      if (text) sql.push(text.replace(/\s+/g, ' ').trim());
-      names.push(typeof args[0] === 'object' ? (args[0] as { name?: string })?.name : undefined);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as never);
-    try {
-      return { result: await work(), sql, names };
-    } finally {
-      spy.mockRestore();
-    }
-  }
-
   describe('authorization_code', () => {
     it('a success is one statement: the code consumed with the jti of its access token, and the refresh token stored from it', async () => {
       const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid profile offline_access' });
       const warm = await obtainCode(ts, setup, { scope: 'openid profile offline_access' });
       expect((await exchangeCode(ts, setup.instance, setup.app, warm.code, { verifier: warm.verifier })).status).toBe(200); // caches the user, client and key
-      const { result: res, sql, names } = await statements(() => exchangeCode(ts, setup.instance, setup.app, code, { verifier }));
+      const { result: res, sql, names } = await statementsSent(() => exchangeCode(ts, setup.instance, setup.app, code, { verifier }));
       expect(res.status).toBe(200);
       expect(sql).toHaveLength(1);
       expect(sql[0]).toMatch(/^WITH consumed AS \( UPDATE authorization_codes/);
@@ -238,7 +220,7 @@ describe('user grants: one statement per success, and what every outcome leaves 
 
     it('a success is one statement: the old token consumed and its successor stored from it', async () => {
       const { token, grantId } = await refreshToken();
-      const { result: res, sql, names } = await statements(() => refresh(setup, token));
+      const { result: res, sql, names } = await statementsSent(() => refresh(setup, token));
       expect(res.status).toBe(200);
       expect(sql).toHaveLength(1);
       expect(sql[0]).toMatch(/^WITH consumed AS \( UPDATE refresh_tokens/);

@@ -1,0 +1,25 @@
+import { Client } from 'pg';
+
+/**
+ * The statements `work` makes the server send, through every pg connection (PGlite over its socket
+ * and PostgreSQL alike): `sql[i]` is one statement's text with its whitespace collapsed, and
+ * `names[i]` its prepared-statement name (undefined for an unnamed one).
+ */
+export async function statementsSent<T>(work: () => Promise<T>): Promise<{ result: T; sql: string[]; names: (string | undefined)[] }> {
+  const sql: string[] = [];
+  const names: (string | undefined)[] = [];
+  const original = Client.prototype.query;
+  const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+    const config = typeof args[0] === 'string' ? { text: args[0] } : (args[0] as { text?: string; name?: string } | undefined);
+    if (config?.text) {
+      sql.push(config.text.replace(/\s+/g, ' ').trim());
+      names.push(config.name);
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as never);
+  try {
+    return { result: await work(), sql, names };
+  } finally {
+    spy.mockRestore();
+  }
+}

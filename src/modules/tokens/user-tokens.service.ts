@@ -65,8 +65,7 @@ export class UserTokensService {
     if (options.jti) registered.jti = options.jti;
     const token = await this.signer.sign(
       tenant,
-      {
-        ...registered,
+      Object.assign(registered, {
         client_id: client.applicationUri,
         sub: subjectOf(tenant, user),
         sub_id: user.id,
@@ -84,7 +83,7 @@ export class UserTokensService {
         scope: grant.scopes,
         // The OIDC claims parameter's userinfo member, for the userinfo endpoint (OIDC Core §5.5).
         ...(requestedClaimNames(grant.claims, 'userinfo').length ? { userinfo_claims: requestedClaimNames(grant.claims, 'userinfo') } : {}),
-      },
+      }),
       'at+jwt',
     );
     return { token, jti: registered.jti as string, expiresIn: lifetime };

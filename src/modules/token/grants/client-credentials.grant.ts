@@ -37,15 +37,14 @@ export class ClientCredentialsGrant implements Grant {
     const now = this.clock.epochSeconds();
     const accessToken = await this.signer.sign(
       tenant,
-      {
-        ...registeredClaims(tenant, now, lifetime, accessTokenAudience(tenant)),
+      Object.assign(registeredClaims(tenant, now, lifetime, accessTokenAudience(tenant)), {
         client_id: client.applicationUri,
         scope,
         client_db: tenant.database,
         client_system_user: systemUser.login,
         client_system_user_type: systemUser.userType,
         client_system_user_id: systemUser.id,
-      },
+      }),
       'at+jwt',
     );
     return { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, scope: formatScope(scope) };

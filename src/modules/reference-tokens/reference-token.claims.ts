@@ -32,16 +32,15 @@ export function referenceTokenClaims(
     scope,
   };
   if (token.kind === 'SAT') {
-    return {
-      ...registered,
+    return Object.assign(registered, {
       client_db: tenant.database,
       client_system_user: user.login,
       client_system_user_type: user.userType,
       client_system_user_id: user.id,
-    };
+    });
   }
-  return {
-    ...registered,
+  // Object.assign rather than a literal opening with `...registered` (see registeredClaims).
+  return Object.assign(registered, {
     sub: subjectOf(tenant, user),
     sub_id: user.id,
     name: user.name,
@@ -51,5 +50,5 @@ export function referenceTokenClaims(
     user_type: user.userType,
     is_admin: user.isAdmin,
     db: tenant.database,
-  };
+  });
 }

@@ -1,13 +1,11 @@
 import cluster from 'node:cluster';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { BufferedCounter, BufferedHistogram } from './buffered-metrics';
 import { clusterMetrics, shareWithCluster } from './cluster-metrics';
 
 /** Seconds; from a cached JWKS answer to a slow database round trip. */
-/** Labelled children kept for reuse; beyond it they are made again (a few instances' worth of hashing). */
-const MAX_CACHED_CHILDREN = 10_000;
-
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -19,14 +17,15 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 export class MetricsService implements OnModuleDestroy {
   readonly registry = new Registry();
 
-  private readonly requests = new Counter({
+  // The three counted on every request: see buffered-metrics.ts.
+  private readonly requests = new BufferedCounter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status code',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [this.registry],
   });
 
-  private readonly duration = new Histogram({
+  private readonly duration = new BufferedHistogram({
     name: 'http_request_duration_seconds',
     help: 'Time to answer an HTTP request, by route pattern and method',
     labelNames: ['route', 'method'] as const,
@@ -34,7 +33,7 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
-  private readonly tokens = new Counter({
+  private readonly tokens = new BufferedCounter({
     name: 'tokens_issued_total',
     help: 'Successful token responses, by grant type (implicit and hybrid: from the authorization endpoint) and instance',
     labelNames: ['grant_type', 'instance'] as const,
@@ -60,32 +59,16 @@ export class MetricsService implements OnModuleDestroy {
 
   /** One answered request (the onResponse hook's, and the fast lane's, which has no Fastify reply). */
   requestAnswered(route: string, method: string, status: number, seconds: number): void {
-    const key = `${method} ${route} ${status}`;
-    let series = this.series.get(key);
-    if (!series) {
-      // Bounded: route patterns × methods × status codes.
-      series = { count: this.requests.labels(route, method, String(status)), duration: this.duration.labels(route, method) };
-      this.series.set(key, series);
-    }
-    series.count.inc();
-    series.duration.observe(seconds);
+    // Bounded: route patterns × methods × status codes.
+    const key = `${method} ${route}`;
+    this.requests.inc(`${key} ${status}`, () => ({ route, method, status: String(status) }));
+    this.duration.observe(key, () => ({ route, method }), seconds);
   }
-
-  /** The labelled children per route, method and status, so that a request does not hash its labels. */
-  private readonly series = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
   tokenIssued(grantType: string, instance: string): void {
-    const key = `${grantType} ${instance}`;
-    let issued = this.issued.get(key);
-    if (!issued) {
-      // Bounded: grant types × instances; past the cap the map starts over.
-      if (this.issued.size >= MAX_CACHED_CHILDREN) this.issued.clear();
-      this.issued.set(key, (issued = this.tokens.labels(grantType, instance)));
-    }
-    issued.inc();
+    // Bounded: grant types × instances.
+    this.tokens.inc(`${grantType} ${instance}`, () => ({ grant_type: grantType, instance }));
   }
-
-  private readonly issued = new Map<string, { inc(): void }>();
 
   signInFailed(instance: string, reason: string): void {
     this.signInFailures.inc({ instance, reason });

@@ -14,8 +14,7 @@ export class BufferedCounter<L extends string> {
   private readonly counter: Counter<L>;
 
   constructor(config: { name: string; help: string; labelNames: readonly L[]; registers: Registry[] }) {
-    const flush = () => this.flush();
-    this.counter = new Counter<L>({ ...config, collect: flush });
+    this.counter = new Counter<L>({ ...config, collect: () => this.flush() });
   }
 
   /** Adds one to the series `key` names (its label values, joined), labelled by `labels()` when new. */

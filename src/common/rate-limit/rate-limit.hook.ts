@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ViewRenderer } from '../http/views';
 import { messages, pickLang } from '../../modules/session/i18n';
-import { RATE_LIMIT_RULES, type RateLimitedRequest, type RateLimitResponse, type RateLimitRule } from './rate-limit.rules';
+import { clientIp, RATE_LIMIT_RULES, type RateLimitedRequest, type RateLimitResponse, type RateLimitRule } from './rate-limit.rules';
 
 /** Keys kept per rule on each node; beyond it the least recently seen are forgotten. */
 const KEYS_PER_RULE = 100_000;
@@ -41,9 +41,10 @@ export class RateLimits {
     const windowMs = tenant.settings.RateLimitWindowSeconds * 1000;
     let retryAfter = 0;
     let response: RateLimitResponse | undefined;
+    let ip: string | undefined; // normalized once, for the rules that count by address
     for (const { rule, store } of this.counters) {
       if (!rule.routes.has(route)) continue;
-      const whose = rule.key(request);
+      const whose = rule.key(request, (ip ??= clientIp(request)));
       if (whose === undefined) continue;
       // Per instance and per route. Hashed when long or typed by a person; else kept as is, which
       // spares the token endpoint two SHA-256 per request (bench/). A hash has no space, so the two never meet.

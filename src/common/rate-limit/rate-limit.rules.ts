@@ -26,8 +26,8 @@ export interface RateLimitRule {
   /** `METHOD /path` as the route is declared. */
   routes: ReadonlySet<string>;
   limit: keyof InstanceSettings;
-  /** Whose count this request adds to; undefined when the rule does not apply (no username sent). */
-  key(request: RateLimitedRequest): string | undefined;
+  /** Whose count this request adds to, given its clientIp; undefined when the rule does not apply (no username sent). */
+  key(request: RateLimitedRequest, ip: string): string | undefined;
   /** The key is text a person typed (a username, maybe a password typed in its place): kept only hashed. */
   typedText?: true;
   response: RateLimitResponse;
@@ -40,10 +40,10 @@ const BACK_CHANNEL = new Set(['POST /id/connect/token', 'POST /id/connect/intros
 
 /** Every limit, checked in this order; each route and rule counts separately per instance (see rate-limit.hook.ts). */
 export const RATE_LIMIT_RULES: readonly RateLimitRule[] = [
-  { name: 'sign-in-per-ip', routes: SIGN_IN_FORMS, limit: 'SignInRateLimitPerIp', key: clientIp, response: 'page' },
+  { name: 'sign-in-per-ip', routes: SIGN_IN_FORMS, limit: 'SignInRateLimitPerIp', key: (_r, ip) => ip, response: 'page' },
   { name: 'sign-in-per-account', routes: new Set(['POST /id/account/login']), limit: 'SignInRateLimitPerAccount', key: account, typedText: true, response: 'page' },
-  { name: 'back-channel-per-client', routes: BACK_CHANNEL, limit: 'TokenRateLimitPerClient', key: (r) => `${clientId(r)} ${clientIp(r)}`, response: 'oauth' },
-  { name: 'back-channel-per-ip', routes: BACK_CHANNEL, limit: 'TokenRateLimitPerIp', key: clientIp, response: 'oauth' },
+  { name: 'back-channel-per-client', routes: BACK_CHANNEL, limit: 'TokenRateLimitPerClient', key: (r, ip) => `${clientId(r)} ${ip}`, response: 'oauth' },
+  { name: 'back-channel-per-ip', routes: BACK_CHANNEL, limit: 'TokenRateLimitPerIp', key: (_r, ip) => ip, response: 'oauth' },
 ];
 
 /** The client's address (behind TRUST_PROXY, X-Forwarded-For as Fastify resolves it); IPv6 by its /64. */

@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { isClusterMessage, type PrimaryMessage, type WorkerMessage } from '../../cluster/ipc';
+import type { CountEntry, CountsChannel } from '../rate-limit/shared-counts';
 import { DATABASE_ENDPOINT } from '../../database/database.tokens';
 import { CONNECT_TIMEOUT_MS, type DatabaseEndpoint } from '../../database/data-source-options';
 
@@ -18,6 +19,9 @@ export interface Change {
 }
 
 const CHANNEL = 'iis_changes';
+/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; reports of counts are split below it. */
+const MAX_PAYLOAD_BYTES = 7_900;
+const MAX_COUNTS_IN_FLIGHT = 8;
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 5_000;
 
@@ -25,8 +29,8 @@ const RECONNECT_MAX_MS = 5_000;
 const EVERYTHING: Change = { topic: 'instance', instanceId: '*' };
 
 /**
- * Tells every server process that shares the database when cached data changed. A change is
- * applied locally at once and sent to the others:
+ * Tells every server process that shares the database when cached data changed, and carries the
+ * rate-limit counts each reports (SharedCounts). A change is applied locally at once and sent to the others:
  * - on PostgreSQL with NOTIFY; each process LISTENs on a connection of its own and reconnects
  *   when it drops, then drops every cached entry, since it cannot know what it missed;
  * - on the embedded database, which only the processes of one cluster share, through the
@@ -35,10 +39,12 @@ const EVERYTHING: Change = { topic: 'instance', instanceId: '*' };
  * Caches keep a short TTL as the safety net for a notification that is lost anyway.
  */
 @Injectable()
-export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
+export class ChangeFeed implements OnModuleInit, OnApplicationShutdown, CountsChannel {
   private readonly logger = new Logger(ChangeFeed.name);
   private readonly nodeId = randomUUID();
   private readonly handlers: ((change: Change) => void)[] = [];
+  private readonly countHandlers: ((entries: readonly unknown[]) => void)[] = [];
+  private countsInFlight = 0;
   private readonly transport: 'notify' | 'ipc' | 'none';
   private listener?: Client;
   private stopped = false;
@@ -60,17 +66,58 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
     this.handlers.push(handler);
   }
 
+  /** Whether there can be other processes to tell (a single process on the embedded database has none). */
+  get sharing(): boolean {
+    return this.transport !== 'none';
+  }
+
   async publish(change: Change): Promise<void> {
     this.deliver(change);
-    const payload = JSON.stringify({ ...change, node: this.nodeId });
+    await this.send(JSON.stringify({ ...change, node: this.nodeId }));
+  }
+
+  subscribeCounts(handler: (entries: readonly unknown[]) => void): void {
+    this.countHandlers.push(handler);
+  }
+
+  /**
+   * Sends this process's rate-limit counts to the others, in as many messages as NOTIFY's payload
+   * limit needs. Best effort: a report that is lost leaves a limit a little looser, and is not logged.
+   */
+  publishCounts(entries: CountEntry[]): void {
+    // While the database is slow or gone, reports are dropped rather than queued for its connections.
+    if (this.countsInFlight >= MAX_COUNTS_IN_FLIGHT) return;
+    const head = `{"node":"${this.nodeId}","counts":[`;
+    let items: string[] = [];
+    let size = head.length + 2;
+    for (const entry of entries) {
+      const item = JSON.stringify(entry);
+      const bytes = Buffer.byteLength(item) + 1;
+      if (items.length && size + bytes > MAX_PAYLOAD_BYTES) {
+        this.sendCounts(`${head}${items.join(',')}]}`);
+        items = [];
+        size = head.length + 2;
+      }
+      items.push(item);
+      size += bytes;
+    }
+    if (items.length) this.sendCounts(`${head}${items.join(',')}]}`);
+  }
+
+  private sendCounts(payload: string): void {
+    this.countsInFlight++;
+    void this.send(payload, true).finally(() => this.countsInFlight--);
+  }
+
+  private async send(payload: string, quiet = false): Promise<void> {
     if (this.transport === 'ipc') {
       if (!process.connected) return; // the primary is gone; this worker is shutting down
       process.send!({ iis: 'change', payload } satisfies WorkerMessage, undefined, undefined, (e: Error | null) => {
-        if (e) this.logger.warn(`could not tell the other workers: ${e.message}`);
+        if (e && !quiet) this.logger.warn(`could not tell the other workers: ${e.message}`);
       });
     } else if (this.transport === 'notify') {
       await this.dataSource.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((e: Error) => {
-        this.logger.warn(`could not notify other nodes: ${e.message}`);
+        if (!quiet) this.logger.warn(`could not notify other nodes: ${e.message}`);
       });
     }
   }
@@ -93,8 +140,10 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown {
 
   private receive(payload: string): void {
     try {
-      const { node, ...change } = JSON.parse(payload) as Change & { node: string };
-      if (node !== this.nodeId) this.deliver(change);
+      const { node, counts, ...change } = JSON.parse(payload) as Change & { node: string; counts?: unknown };
+      if (node === this.nodeId) return;
+      if (counts === undefined) this.deliver(change);
+      else if (Array.isArray(counts)) for (const handler of this.countHandlers) handler(counts);
     } catch {
       this.logger.warn('ignored a malformed change notification');
     }

@@ -6,9 +6,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ViewRenderer } from '../http/views';
 import { messages, pickLang } from '../../modules/session/i18n';
+import { ChangeFeed } from '../cache/change-feed.service';
 import { clientIp, RATE_LIMIT_RULES, type RateLimitedRequest, type RateLimitResponse, type RateLimitRule } from './rate-limit.rules';
+import { SharedCounts } from './shared-counts';
 
-/** Keys kept per rule on each node; beyond it the least recently seen are forgotten. */
+/** Keys kept per rule in each process; beyond it the least recently seen are forgotten. */
 const KEYS_PER_RULE = 100_000;
 /** A longer key is kept as its SHA-256, so that memory per key is bounded. */
 const MAX_PLAIN_KEY = 200;
@@ -23,14 +25,17 @@ export interface RateLimitRefusal {
  * Every rule of RATE_LIMIT_RULES with its counter, with each instance's limits from its settings;
  * `check` counts one request against each rule of its route.
  *
- * The counts live in each node's memory (@fastify/rate-limit's LocalStore), so with N nodes behind
- * a round-robin proxy a client gets up to N times the limit. Failed-password lockout, which
- * matters more, is in the database and shared (modules/sign-in-policy).
+ * Each process counts in its own memory (@fastify/rate-limit's LocalStore), synchronously; with
+ * `shared`, what the other processes (workers, nodes) counted is added, as they report it every
+ * SHARE_INTERVAL_MS. Failed-password lockout, which must be exact, is in the database (modules/sign-in-policy).
  */
 export class RateLimits {
   private readonly counters: readonly { rule: RateLimitRule; store: LocalStore }[];
 
-  constructor(rules: readonly RateLimitRule[] = RATE_LIMIT_RULES) {
+  constructor(
+    rules: readonly RateLimitRule[] = RATE_LIMIT_RULES,
+    private readonly shared?: SharedCounts,
+  ) {
     this.counters = rules.map((rule) => ({ rule, store: new LocalStore(false, false, KEYS_PER_RULE) }));
   }
 
@@ -42,6 +47,7 @@ export class RateLimits {
     let retryAfter = 0;
     let response: RateLimitResponse | undefined;
     let ip: string | undefined; // normalized once, for the rules that count by address
+    let now: number | undefined;
     for (const { rule, store } of this.counters) {
       if (!rule.routes.has(route)) continue;
       const whose = rule.key(request, (ip ??= clientIp(request)));
@@ -53,7 +59,13 @@ export class RateLimits {
       const max = tenant.settings[rule.limit] as number;
       let count = { current: 0, ttl: 0 };
       store.incr(key, (_error, result) => (count = result), windowMs, max); // LocalStore answers at once
-      if (count.current > max) {
+      let current = count.current;
+      if (this.shared) {
+        const sharedKey = `${rule.name} ${key}`;
+        current += this.shared.others(sharedKey, (now ??= Date.now()));
+        this.shared.counted(sharedKey, now + count.ttl);
+      }
+      if (current > max) {
         retryAfter = Math.max(retryAfter, Math.ceil(count.ttl / 1000), 1);
         response ??= rule.response;
       }
@@ -79,7 +91,8 @@ export function tooManyRequestsBody(retryAfter: number): { error: string; error_
 export function registerRateLimits(app: NestFastifyApplication): RateLimits {
   const fastify = app.getHttpAdapter().getInstance();
   const views = app.get(ViewRenderer);
-  const limits = new RateLimits();
+  const feed = app.get(ChangeFeed);
+  const limits = new RateLimits(RATE_LIMIT_RULES, feed.sharing ? new SharedCounts(feed) : undefined);
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const refusal = limits.check(request);

@@ -164,6 +164,19 @@ const available = !!process.env.DATABASE_URL || !!postgresBinaries();
     });
   });
 
+  it("a client's rate limit counts its requests at every node and worker", async () => {
+    const viaA = balancer([a]);
+    const instance = await createInstance(viaA, { TokenRateLimitPerClient: 6 });
+    await createUser(viaA, instance, { Login: 'svc' });
+    const app = await createApplication(viaA, instance, { Scope: 'read', SystemUser: 'svc', SystemUserAllowed: true });
+    const form = { grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret };
+    // two at A and four at B (two per worker): six, the limit
+    for (const node of [a, a, b, b, b, b]) expect((await at(node, instance.host).token(form)).status).toBe(200);
+    await within(2000, async () => (await at(a, instance.host).token(form)).status === 429, 'A counts what B counted');
+    // counted apart, neither of B's workers would have reached the limit
+    for (let i = 0; i < 2; i++) expect((await at(b, instance.host).token(form)).status).toBe(429);
+  });
+
   describe('single-use things redeemed at both nodes at the same moment: one wins', () => {
     it('authorization codes and refresh tokens', async () => {
       const lb = balancer([a, b]);

@@ -103,6 +103,23 @@ describe('WORKERS=2 on the embedded database', () => {
     for (let i = 0; i < 6; i++) expect((await token()).status).toBe(401);
   });
 
+  it("a client's rate limit counts its requests at both workers", async () => {
+    const { createApplication, createInstance, createUser } = await import('../../utils/fixtures');
+    const lb = balancer([node]);
+    const instance = await createInstance(lb, { TokenRateLimitPerClient: 4 });
+    await createUser(lb, instance, { Login: 'svc' });
+    const app = await createApplication(lb, instance, { Scope: 'read', SystemUser: 'svc', SystemUserAllowed: true });
+    const token = () => node.http().post('/id/connect/token').set('Host', instance.host).set('Connection', 'close').type('form')
+      .send({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret });
+    // four requests over new connections, handed to the workers in turn: two each, under the limit of 4
+    for (let i = 0; i < 4; i++) expect((await token()).status).toBe(200);
+    await sleep(300); // the workers tell each other their counts every 100 ms
+    // counted apart, each worker would let its third request through; counted together, neither does
+    const refused = [await token(), await token()];
+    expect(refused.map((r) => r.status)).toEqual([429, 429]);
+    expect(refused[0].body.error).toBe('temporarily_unavailable');
+  });
+
   it('a worker that dies is replaced', async () => {
     const [victim] = workerPids(node);
     process.kill(victim, 'SIGKILL');

@@ -30,7 +30,7 @@ const MAX_PEERS = 200_000;
  */
 export class SharedCounts {
   private readonly peers = new LRUCache<string, { count: number; resetAt: number }>({ max: MAX_PEERS });
-  private pending = new Map<string, CountEntry>();
+  private readonly pending = new Map<string, CountEntry>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -64,21 +64,14 @@ export class SharedCounts {
   /** Tells the others what was counted since the last report. */
   flush(): void {
     this.timer = undefined;
-    if (!this.pending.size) return;
-    let entries: CountEntry[];
-    if (this.pending.size <= ENTRIES_PER_REPORT) {
-      entries = [...this.pending.values()];
-      this.pending = new Map();
-    } else {
-      entries = [];
-      for (const [key, entry] of this.pending) {
-        entries.push(entry);
-        this.pending.delete(key);
-        if (entries.length === ENTRIES_PER_REPORT) break;
-      }
-      this.timer = setTimeout(() => this.flush(), this.intervalMs).unref();
+    const entries: CountEntry[] = [];
+    for (const [key, entry] of this.pending) {
+      if (entries.length === ENTRIES_PER_REPORT) break;
+      entries.push(entry);
+      this.pending.delete(key);
     }
-    this.channel.publishCounts(entries);
+    if (this.pending.size) this.timer = setTimeout(() => this.flush(), this.intervalMs).unref();
+    if (entries.length) this.channel.publishCounts(entries);
   }
 
   /** Another process's report. Whatever is not a well-formed entry is ignored. */

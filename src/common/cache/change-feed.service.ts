@@ -19,6 +19,8 @@ export interface Change {
 }
 
 const CHANNEL = 'iis_changes';
+/** The rate-limit counts travel on a channel of their own: they are not changes, and arrive ten times a second. */
+export const COUNTS_CHANNEL = 'iis_rate_limit_counts';
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; reports of counts are split below it. */
 const MAX_PAYLOAD_BYTES = 7_900;
 const MAX_COUNTS_IN_FLIGHT = 8;
@@ -106,17 +108,19 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown, CountsCh
 
   private sendCounts(payload: string): void {
     this.countsInFlight++;
-    void this.send(payload, true).finally(() => this.countsInFlight--);
+    void this.send(payload, COUNTS_CHANNEL).finally(() => this.countsInFlight--);
   }
 
-  private async send(payload: string, quiet = false): Promise<void> {
+  /** Sends `payload` to the other processes; on `COUNTS_CHANNEL`, best effort and without a warning. */
+  private async send(payload: string, channel = CHANNEL): Promise<void> {
+    const quiet = channel === COUNTS_CHANNEL;
     if (this.transport === 'ipc') {
       if (!process.connected) return; // the primary is gone; this worker is shutting down
       process.send!({ iis: 'change', payload } satisfies WorkerMessage, undefined, undefined, (e: Error | null) => {
         if (e && !quiet) this.logger.warn(`could not tell the other workers: ${e.message}`);
       });
     } else if (this.transport === 'notify') {
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((e: Error) => {
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]).catch((e: Error) => {
         if (!quiet) this.logger.warn(`could not notify other nodes: ${e.message}`);
       });
     }
@@ -169,7 +173,7 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown, CountsCh
     const reconnecting = this.reconnectDelay > RECONNECT_MIN_MS;
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNEL}`);
+      await client.query(`LISTEN ${CHANNEL}; LISTEN ${COUNTS_CHANNEL}`);
       if (this.stopped) {
         await client.end().catch(() => undefined);
         return;

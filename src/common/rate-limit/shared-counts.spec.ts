@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ChangeFeed } from '../cache/change-feed.service';
+import { ChangeFeed, COUNTS_CHANNEL } from '../cache/change-feed.service';
 import type { DatabaseEndpoint } from '../../database/data-source-options';
 import { DEFAULT_INSTANCE_SETTINGS } from '../../modules/instances/instance.types';
 import type { Tenant } from '../tenant/tenant';
@@ -113,9 +113,9 @@ describe('RateLimits with SharedCounts', () => {
 
 describe('ChangeFeed carries the counts', () => {
   const feedOn = (sent: string[]) =>
-    new ChangeFeed({ query: async (_sql: string, params: string[]) => void sent.push(params[1]) } as unknown as DataSource, { embedded: false, url: 'postgres://x', poolSize: 1 } as DatabaseEndpoint);
+    new ChangeFeed({ query: async (_sql: string, [channel, payload]: string[]) => void sent.push(channel === COUNTS_CHANNEL ? payload : `on ${channel}`) } as unknown as DataSource, { embedded: false, url: 'postgres://x', poolSize: 1 } as DatabaseEndpoint);
 
-  it('in NOTIFY payloads under 8000 bytes, to every process but the sender', async () => {
+  it('in NOTIFY payloads under 8000 bytes on a channel of their own, to every process but the sender', async () => {
     const sent: string[] = [];
     const a = feedOn(sent);
     const b = feedOn([]);

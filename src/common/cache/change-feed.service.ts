@@ -87,7 +87,7 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown, CountsCh
    * limit needs. Best effort: a report that is lost leaves a limit a little looser, and is not logged.
    */
   publishCounts(entries: CountEntry[]): void {
-    // While the database is slow or gone, reports are dropped rather than queued for its connections.
+    // While the database is slow or gone, reports are dropped rather than queued on the connection.
     if (this.countsInFlight >= MAX_COUNTS_IN_FLIGHT) return;
     const head = `{"node":"${this.nodeId}","counts":[`;
     let items: string[] = [];
@@ -111,17 +111,23 @@ export class ChangeFeed implements OnModuleInit, OnApplicationShutdown, CountsCh
     void this.send(payload, COUNTS_CHANNEL).finally(() => this.countsInFlight--);
   }
 
-  /** Sends `payload` to the other processes; on `COUNTS_CHANNEL`, best effort and without a warning. */
+  /**
+   * Sends `payload` to the other processes. On `COUNTS_CHANNEL` it is best effort, without a
+   * warning, and on PostgreSQL it goes through the LISTEN connection, which is otherwise idle, so
+   * that the reports never take a pooled connection from a request (none while it reconnects).
+   */
   private async send(payload: string, channel = CHANNEL): Promise<void> {
-    const quiet = channel === COUNTS_CHANNEL;
+    const counts = channel === COUNTS_CHANNEL;
     if (this.transport === 'ipc') {
       if (!process.connected) return; // the primary is gone; this worker is shutting down
       process.send!({ iis: 'change', payload } satisfies WorkerMessage, undefined, undefined, (e: Error | null) => {
-        if (e && !quiet) this.logger.warn(`could not tell the other workers: ${e.message}`);
+        if (e && !counts) this.logger.warn(`could not tell the other workers: ${e.message}`);
       });
+    } else if (counts) {
+      await this.listener?.query('SELECT pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
     } else if (this.transport === 'notify') {
       await this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]).catch((e: Error) => {
-        if (!quiet) this.logger.warn(`could not notify other nodes: ${e.message}`);
+        this.logger.warn(`could not notify other nodes: ${e.message}`);
       });
     }
   }

@@ -112,8 +112,13 @@ describe('RateLimits with SharedCounts', () => {
 });
 
 describe('ChangeFeed carries the counts', () => {
-  const feedOn = (sent: string[]) =>
-    new ChangeFeed({ query: async (_sql: string, [channel, payload]: string[]) => void sent.push(channel === COUNTS_CHANNEL ? payload : `on ${channel}`) } as unknown as DataSource, { embedded: false, url: 'postgres://x', poolSize: 1 } as DatabaseEndpoint);
+  // On PostgreSQL: the reports go through the LISTEN connection, never the pool.
+  const feedOn = (sent: string[]) => {
+    const pool = { query: async () => void sent.push('through the pool') } as unknown as DataSource;
+    const feed = new ChangeFeed(pool, { embedded: false, url: 'postgres://x', poolSize: 1 } as DatabaseEndpoint);
+    (feed as unknown as { listener: object }).listener = { query: async (_sql: string, [channel, payload]: string[]) => void sent.push(channel === COUNTS_CHANNEL ? payload : `on ${channel}`) };
+    return feed;
+  };
 
   it('in NOTIFY payloads under 8000 bytes on a channel of their own, to every process but the sender', async () => {
     const sent: string[] = [];

@@ -5,7 +5,7 @@ import { COUNTS_CHANNEL } from '../../src/common/cache/change-feed.service';
  * A process's rate-limit report to the others (a NOTIFY on its own channel, every 100 ms while
  * requests are counted): background traffic, not a statement of the request being measured.
  */
-export function isRateLimitReport(args: readonly unknown[]): boolean {
+function isRateLimitReport(args: readonly unknown[]): boolean {
   return Array.isArray(args[1]) && args[1][0] === COUNTS_CHANNEL;
 }
 

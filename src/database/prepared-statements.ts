@@ -17,7 +17,7 @@ export interface PreparedStatement {
  * the refresh-token rotation). Preparing still saves the parse and analysis (~35 % of the code
  * redemption on the embedded database). Statements of TypeORM are unnamed, planned per execution anyway.
  */
-const CUSTOM_PLANS = 'SET plan_cache_mode = force_custom_plan';
+export const CUSTOM_PLANS = 'SET plan_cache_mode = force_custom_plan';
 
 let connections = 0;
 const suffixes = new WeakMap<PoolClient, string>();

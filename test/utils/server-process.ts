@@ -123,7 +123,8 @@ export const TEST_ADMIN_KEY = ADMIN_KEY;
  * A request in flight for as long as the test wants: the headers and half the body are sent now,
  * the rest when `finish()` is called. The server has begun the request but cannot answer yet.
  */
-export function requestInFlight(port: number, options: { host: string; path: string; body: string; headers?: Record<string, string> }) {
+/** `keepAlive`: the connection is not asked to close after the response (as clients with a pool do). */
+export function requestInFlight(port: number, options: { host: string; path: string; body: string; headers?: Record<string, string>; keepAlive?: boolean }) {
   const half = Math.floor(options.body.length / 2);
   let resolveOpen!: () => void;
   const opened = new Promise<void>((r) => (resolveOpen = r));
@@ -132,7 +133,7 @@ export function requestInFlight(port: number, options: { host: string; path: str
     port,
     method: 'POST',
     path: options.path,
-    headers: { Host: options.host, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(options.body), Connection: 'close', ...options.headers },
+    headers: { Host: options.host, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(options.body), Connection: options.keepAlive ? 'keep-alive' : 'close', ...options.headers },
   });
   req.on('socket', (socket) => socket.on('connect', resolveOpen));
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {

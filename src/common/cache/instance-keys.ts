@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LRUCache, type Perf } from 'lru-cache';
 
 /**
  * lru-cache's `ttlResolution` for every cache with a TTL: read the clock on each lookup. By default
@@ -21,7 +21,7 @@ interface KeyedCache {
 export class InstanceKeyedCache<V extends NonNullable<unknown>> extends LRUCache<string, V> {
   private readonly index: Map<string, Set<string>>;
 
-  constructor(options: { max: number; ttl: number }) {
+  constructor(options: { max: number; ttl: number; perf?: Perf }) {
     const index = new Map<string, Set<string>>();
     // Called on eviction, expiry, deletion and overwrite: the key leaves the index (set() adds it back).
     super({ ...options, ttlResolution: PRECISE_CLOCK, dispose: (_value, key) => unindex(index, key) });

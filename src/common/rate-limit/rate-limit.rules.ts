@@ -33,8 +33,21 @@ export interface RateLimitRule {
   response: RateLimitResponse;
 }
 
-/** The person-facing forms that take a secret or send mail. */
-const SIGN_IN_FORMS = new Set(['POST /id/account/login', 'POST /id/account/register', 'POST /id/account/forgot', 'POST /id/account/reset']);
+/**
+ * The person-facing routes that take a secret, send mail, or call an upstream provider (the
+ * profile form takes a password and resends mail; a federated sign-in's start and callback cost a
+ * request to the upstream each, whose token endpoint counts them against this instance's client).
+ */
+const SIGN_IN_FORMS = new Set([
+  'POST /id/account/login',
+  'POST /id/account/register',
+  'POST /id/account/forgot',
+  'POST /id/account/reset',
+  'POST /id/account/profile',
+  'POST /id/account/verify',
+  'GET /id/account/external/:provider',
+  'GET /id/account/external/callback',
+]);
 /** The back-channel endpoints where applications authenticate with a secret. */
 const BACK_CHANNEL = new Set(['POST /id/connect/token', 'POST /id/connect/introspect', 'POST /id/connect/revocation']);
 

@@ -23,6 +23,8 @@ import { TokenModule } from './modules/token/token.module';
 import { TrustedApplicationsModule } from './modules/trusted-applications/trusted-applications.module';
 import { UserinfoModule } from './modules/userinfo/userinfo.module';
 import { UsersModule } from './modules/users/users.module';
+import { CorsModule } from './modules/cors/cors.module';
+import { AllowedMethods } from './common/http/allowed-methods';
 
 @Module({})
 export class AppModule {
@@ -48,10 +50,11 @@ export class AppModule {
         IntrospectionModule,
         RevocationModule,
         DiscoveryModule,
+        CorsModule,
         DemoModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_FILTER, useClass: OAuthExceptionFilter }],
+      providers: [AllowedMethods, { provide: APP_FILTER, useClass: OAuthExceptionFilter }],
     };
   }
 }

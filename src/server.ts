@@ -3,8 +3,14 @@ import fastifyCookie from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { AllowedMethods } from './common/http/allowed-methods';
+import { fastifyTrustProxy } from './common/http/proxy-trust';
+import { AdminGuard } from './modules/admin-auth/admin.guard';
+import { CorsOrigins } from './modules/cors/cors-origins';
+import { registerCors } from './modules/cors/cors.hook';
 import type { AppConfig } from './config/app-config';
 import { resolveTenantHook } from './common/tenant/resolve-tenant.hook';
 import { registerRateLimits } from './common/rate-limit/rate-limit.hook';
@@ -60,13 +66,16 @@ export async function createServer(config: AppConfig, options: ServerOptions = {
   let lane: FastLane | undefined;
   const adapter = new FastifyAdapter({
     serverFactory: fastLaneServer(() => lane),
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // Nest's form parser (fast-querystring) turns repeated parameters into arrays, which the
     // protocol layer rejects as invalid_request; this limit applies to every parser.
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 500 },
+    // Fastify's default (0) would let a client that sends a body slowly hold its connection forever.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
     // The request id of the logs and of X-Request-Id: the caller's when sane, else a UUID.
     genReqId: requestIdFor,
+    frameworkErrors: routingError,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   // JSON logs through pino; every `new Logger(context)` of the code and of Nest goes there too.
   const logging = createLogging(config, options.logDestination);
@@ -87,15 +96,20 @@ export async function createServer(config: AppConfig, options: ServerOptions = {
   app.getHttpAdapter().getInstance().addHook('onRequest', echoRequestIdHook);
   requestContextOffWhenIdle(app.getHttpAdapter().getInstance());
   app.getHttpAdapter().getInstance().addHook('onResponse', app.get(MetricsService).onResponse);
+  // Before the body is read: an admin request without the key is refused unread.
+  app.getHttpAdapter().getInstance().addHook('onRequest', app.get(AdminGuard).onRequest);
+  // Before init, when Nest registers the routes: every route's path and method, for 405s.
+  app.getHttpAdapter().getInstance().addHook('onRoute', app.get(AllowedMethods).onRoute);
   app.getHttpAdapter().getInstance().addHook('onRequest', resolveTenantHook(app.get(InstancesService), app.get(ViewRenderer)));
-  // After the tenant hook: the limits are the instance's settings (preHandler, see rate-limit.hook.ts).
+  // After the tenant hook: the origins and limits are the instance's.
+  registerCors(app);
   const rateLimits = registerRateLimits(app);
   // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, close, exit 0).
   await app.init();
   // After init, which registers Nest's JSON parser: the same parser, refusing bodies that are not UTF-8.
   useStrictJsonParser(app);
   const fastLane = new FastLane(
-    { instances: app.get(InstancesService), rateLimits, metrics: app.get(MetricsService), log: logging.root, trustProxy: config.trustProxy, bodyLimit: BODY_LIMIT },
+    { instances: app.get(InstancesService), rateLimits, corsOrigins: app.get(CorsOrigins), metrics: app.get(MetricsService), log: logging.root, trustProxy: config.trustProxy, bodyLimit: BODY_LIMIT },
     fastLaneRoutes(app),
   );
   app.getHttpAdapter().getInstance().addHook('preClose', (done: () => void) => {
@@ -145,4 +159,16 @@ export function printStartup(server: Server, config: AppConfig, url: string): vo
     );
   }
   log.log(`listening on ${url}`);
+}
+
+/**
+ * What Fastify's router refuses before any route or hook runs (a malformed %-escape in the path, a
+ * path segment over maxParamLength), in the error format of every other answer, not Fastify's own.
+ */
+function routingError(error: { code?: string; statusCode?: number }, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply
+    .code(tooLong ? 414 : 400)
+    .header('Cache-Control', 'no-store')
+    .send({ error: 'invalid_request', error_description: tooLong ? 'a segment of the path is too long' : 'the path of the URL is not valid' });
 }

@@ -58,12 +58,17 @@ async function close(server: Server, reason: string): Promise<never> {
     log.error('shutdown did not complete in time; exiting');
     process.exit(1);
   }, SHUTDOWN_HARD_LIMIT_MS);
+  // server.close() ends the connections idle at that moment; a keep-alive connection whose request
+  // finishes later would stay open until the cut. Each is closed as soon as it goes idle.
+  const http = server.app.getHttpServer();
+  const idle = setInterval(() => http.closeIdleConnections?.(), 50);
   try {
     await server.close();
   } catch (e) {
     log.error(`shutdown failed: ${(e as Error).message}`);
     process.exit(1);
   }
+  clearInterval(idle);
   clearTimeout(cut);
   clearTimeout(hard);
   log.log('closed');

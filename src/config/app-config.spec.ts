@@ -36,6 +36,7 @@ describe(loadConfig.name, () => {
       workers: availableParallelism(),
       logLevel: 'info',
       fastLane: true,
+      requestTimeoutSeconds: 30,
       smtpUrl: undefined,
       mailFrom: 'ERP.net ID <no-reply@localhost>',
     });
@@ -61,6 +62,7 @@ describe(loadConfig.name, () => {
       WORKERS: '4',
       LOG_LEVEL: 'debug',
       FAST_LANE: 'false',
+      REQUEST_TIMEOUT_SECONDS: '45',
       SMTP_URL: 'smtp://mail.example.com:587',
       MAIL_FROM: 'ERP.net ID <id@example.com>',
     });
@@ -71,7 +73,7 @@ describe(loadConfig.name, () => {
       adminApiKey: 'an-admin-key-of-enough-length',
       keyEncryptionKey: KEK,
       keyEncryptionKeyGenerated: false,
-      trustProxy: true,
+      trustProxy: 1,
       seedDemo: false,
       keyPropagationDelaySeconds: 0,
       cacheTtlSeconds: 5,
@@ -79,18 +81,27 @@ describe(loadConfig.name, () => {
       workers: 4,
       logLevel: 'debug',
       fastLane: false,
+      requestTimeoutSeconds: 45,
       smtpUrl: 'smtp://mail.example.com:587',
       mailFrom: 'ERP.net ID <id@example.com>',
     });
   });
 
-  it.each([
-    ['true', true],
-    ['1', true],
+  it.each<[string, unknown]>([
+    ['true', 1],
+    ['1', 1],
+    ['TRUE', 1],
     ['false', false],
     ['0', false],
-  ])('reads the boolean %j as %s', (value, expected) => {
-    expect(loadConfig({ DATA_DIR: ':memory:', TRUST_PROXY: value }).trustProxy).toBe(expected);
+    ['2', 2],
+    ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
+    ['::1', ['::1']],
+  ])('reads TRUST_PROXY %j as %j (true: the one proxy in front; a hop count; proxy addresses)', (value, expected) => {
+    expect(loadConfig({ DATA_DIR: ':memory:', TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each(['yes', '10.0.0.0/33', '10.0.0.1,,10.0.0.2', 'proxy.example.com'])('refuses TRUST_PROXY %j', (value) => {
+    expect(() => loadConfig({ DATA_DIR: ':memory:', TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
   });
 
   it.each(['postgres://localhost/iis', 'postgresql://u:p@127.0.0.1:5432/iis?sslmode=require'])('accepts DATABASE_URL %s', (url) => {

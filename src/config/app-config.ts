@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseProxyTrust, type ProxyTrust } from '../common/http/proxy-trust';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,8 @@ export interface AppConfig {
   adminApiKey?: string;
   keyEncryptionKey: Buffer;
   keyEncryptionKeyGenerated: boolean;
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-* headers count (TRUST_PROXY); see common/http/proxy-trust.ts. */
+  trustProxy: ProxyTrust;
   seedDemo: boolean;
   keyPropagationDelaySeconds: number;
   cacheTtlSeconds: number;
@@ -27,6 +29,8 @@ export interface AppConfig {
   logLevel: string;
   /** Serve the hot machine-to-machine routes in front of Fastify (src/fast-lane). */
   fastLane: boolean;
+  /** How long a client may take to send a whole request (headers and body). */
+  requestTimeoutSeconds: number;
   smtpUrl?: string;
   mailFrom: string;
 }
@@ -41,6 +45,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`);
     throw new InvalidConfiguration(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
+  const trustProxy = parseProxyTrust(dto.TRUST_PROXY);
+  if (trustProxy === 'invalid') {
+    throw new InvalidConfiguration('invalid environment:\n  TRUST_PROXY: must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges');
+  }
   const dataDir = dto.DATA_DIR === ':memory:' ? ':memory:' : resolve(dto.DATA_DIR || './data');
   const kek = resolveKeyEncryptionKey(dto.KEY_ENCRYPTION_KEY, dataDir);
   return {
@@ -50,7 +58,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminApiKey: dto.ADMIN_API_KEY,
     keyEncryptionKey: kek.key,
     keyEncryptionKeyGenerated: kek.generated,
-    trustProxy: dto.TRUST_PROXY ?? false,
+    trustProxy,
     seedDemo: dto.SEED_DEMO ?? true,
     keyPropagationDelaySeconds: dto.KEY_PROPAGATION_DELAY_SECONDS ?? 300,
     cacheTtlSeconds: dto.CACHE_TTL_SECONDS ?? 30,
@@ -58,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: dto.WORKERS ?? availableParallelism(),
     logLevel: dto.LOG_LEVEL ?? 'info',
     fastLane: dto.FAST_LANE ?? true,
+    requestTimeoutSeconds: dto.REQUEST_TIMEOUT_SECONDS ?? 30,
     smtpUrl: dto.SMTP_URL,
     mailFrom: dto.MAIL_FROM || 'ERP.net ID <no-reply@localhost>',
   };

@@ -27,8 +27,9 @@ export class EnvDto {
   })
   KEY_ENCRYPTION_KEY?: string;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
-  TRUST_PROXY?: boolean;
+  /** true/1 (one hop), false/0, a hop count, or addresses and CIDRs: read by parseProxyTrust. */
+  @IsOptional() @IsString()
+  TRUST_PROXY?: string;
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   SEED_DEMO?: boolean;
@@ -52,6 +53,10 @@ export class EnvDto {
 
   @IsOptional() @IsString()
   MAIL_FROM?: string;
+
+  /** Seconds a client has to send a whole request, headers and body (408 after); slow senders cannot hold connections. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  REQUEST_TIMEOUT_SECONDS?: number;
 
   /** false: every request goes through Fastify and Nest, the hot routes too (src/fast-lane). */
   @IsOptional() @Transform(toBool) @IsBoolean()

@@ -44,13 +44,14 @@ describe('FastLane', () => {
     });
     const routes: LaneRoute[] = [
       { method: 'GET', url: '/doc', headers: { 'cache-control': 'public, max-age=300' }, handle: () => behaviour() },
-      { method: 'POST', url: '/form', form: true, headers: { 'cache-control': 'no-store' }, handle: (r) => JSON.stringify(r.body) },
+      { method: 'POST', url: '/form', form: true, corsByOrigin: true, headers: { 'cache-control': 'no-store' }, handle: (r) => JSON.stringify(r.body) },
     ];
     const rateLimits = { check: () => (refuse ? { retryAfter: 7, response: 'oauth' } : undefined) } as unknown as RateLimits;
     lane = new FastLane(
       {
         instances: { cachedByHost: (h) => (h === 'one.test' ? instance : h === 'none.test' ? false : undefined) },
         rateLimits,
+        corsOrigins: { cachedAllows: (id, origin) => (id !== 'i1' ? undefined : origin === 'https://spa.test' ? true : origin === 'https://evil.test' ? false : undefined) },
         metrics: { requestAnswered: (route, method, status) => answered.push([route, method, status]) },
         log: pino({ level: 'info' }, sink),
         trustProxy: false,
@@ -101,6 +102,16 @@ describe('FastLane', () => {
     lane.close();
     expect((await call('GET', '/doc')).status).toBe(299);
     expect(fallbacks).toBe(8);
+  });
+
+  it("CORS: echoes an Origin the instance admits, not another; an Origin whose answer is not cached goes to Fastify", async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const admitted = await call('POST', '/form', { ...form, origin: 'https://spa.test' }, 'a=1');
+    expect(admitted.headers).toMatchObject({ 'access-control-allow-origin': 'https://spa.test', vary: 'Origin' });
+    const refused = await call('POST', '/form', { ...form, origin: 'https://evil.test' }, 'a=1');
+    expect([refused.status, refused.headers['access-control-allow-origin'], refused.headers.vary]).toEqual([200, undefined, 'Origin']);
+    expect((await call('POST', '/form', { ...form, origin: 'https://new.test' }, 'a=1')).status).toBe(299);
+    expect((await call('POST', '/form', form, 'a=1')).headers).not.toHaveProperty('vary');
   });
 
   it('parses the form; refuses with 429 and Retry-After when a rate limit says so', async () => {

@@ -5,7 +5,8 @@ import type { FastifyServerFactory } from 'fastify';
 import type { Logger as Pino } from 'pino';
 import type { RawParams } from '@app/oauth-core';
 import { isDatabaseUnavailable } from '../common/database-errors';
-import { hostProblem } from '../common/http/host-header';
+import { hostProblem, hostValueProblem } from '../common/http/host-header';
+import { clientAddressOf, trustFunction, type ProxyTrust } from '../common/http/proxy-trust';
 import { HSTS_HEADER, staticSecurityHeaders } from '../common/http/security-headers';
 import { RETRY_AFTER_SECONDS, UNAVAILABLE_BODY } from '../common/http/service-unavailable';
 import { safeUrl } from '../common/logging/redaction';
@@ -22,6 +23,8 @@ export interface LaneRequest extends RateLimitedRequest {
   routeOptions: { url: string; config: Record<string, never> };
   /** The form of a POST route. */
   body?: RawParams;
+  /** CORS response headers for this request's Origin, as a flat list. */
+  cors?: string[];
 }
 
 /** One route of the lane, answered 200 with `headers` and the JSON its handler returns, or an error. */
@@ -31,6 +34,8 @@ export interface LaneRoute {
   url: string;
   /** A back-channel POST: an application/x-www-form-urlencoded body, and the rate limits. */
   form?: boolean;
+  /** Called from browsers with an Origin of the instance's CorsOrigins (see modules/cors); public routes say so in `headers`. */
+  corsByOrigin?: boolean;
   headers: Readonly<Record<string, string>>;
   handle(request: LaneRequest): string | Promise<string>;
 }
@@ -38,10 +43,11 @@ export interface LaneRoute {
 export interface FastLaneOptions {
   instances: { cachedByHost(host: string): InstanceRecord | false | undefined };
   rateLimits: RateLimits;
+  corsOrigins: { cachedAllows(instanceId: string, origin: string): boolean | undefined };
   metrics: { requestAnswered(route: string, method: string, status: number, seconds: number): void };
   /** The root logger, for the access log line (same shape as pino-http's). */
   log: Pino;
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
   bodyLimit: number;
 }
 
@@ -59,7 +65,7 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
  * is not a form or is announced too large, and anything once the server is closing.
  *
  * It reproduces what the pipeline adds on these routes: the security headers (helmet's, recorded
- * once), HSTS on https, X-Request-Id, the instance's rate limits, the error mapping
+ * once), HSTS on https, X-Request-Id, CORS (modules/cors), the instance's rate limits, the error mapping
  * (errorResponse), 503 while the database is unreachable, the metrics and the access log line.
  * Through Fastify and Nest a cached discovery string cost 70–77 µs of CPU, 32–34 µs through the lane
  * when it was introduced (README, Performance, "The fast lane").
@@ -71,11 +77,14 @@ export class FastLane {
   private readonly errorHeaders = flatHeaders({ ...this.securityHeaders, ...NO_STORE, 'content-type': JSON_TYPE });
   private closing = false;
 
+  private readonly trusted: (address: string, hop: number) => boolean;
+
   constructor(
     private readonly options: FastLaneOptions,
     routes: readonly LaneRoute[],
   ) {
     for (const route of routes) this.routes.set(`${route.method} ${route.url}`, route);
+    this.trusted = trustFunction(options.trustProxy);
   }
 
   /** From now on every request goes to Fastify, which answers 503 while it closes. */
@@ -97,18 +106,31 @@ export class FastLane {
       if (!type || (type !== FORM_TYPE && !type.startsWith(`${FORM_TYPE};`))) return false;
       if (Number(headers['content-length']) > this.options.bodyLimit) return false;
     }
-    const forwarded = this.options.trustProxy;
+    // As Fastify: a proxy's X-Forwarded-Host and -Proto count when the socket's peer is a trusted proxy.
+    const forwarded = this.trusted(req.socket.remoteAddress ?? '', 0);
     const host = (forwarded && lastEntry(headers['x-forwarded-host'])) || headers.host || '';
+    if (host !== headers.host && hostValueProblem(host)) return false;
     const instance = this.options.instances.cachedByHost(hostname(host));
     if (!instance) return false;
+    let cors: string[] | undefined;
+    const origin = headers.origin;
+    if (origin && route.corsByOrigin) {
+      // Origins not cached yet: Fastify's CORS hook loads them, the next request takes the lane.
+      const allowed = this.options.corsOrigins.cachedAllows(instance.id, origin);
+      if (allowed === undefined) return false;
+      cors = allowed ? ['access-control-allow-origin', origin, 'vary', 'Origin'] : ['vary', 'Origin'];
+    }
     const protocol = (forwarded && lastEntry(headers['x-forwarded-proto'])) || ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
+    // Anything but http or https (in these letters) is Fastify's to refuse.
+    if (protocol !== 'https' && protocol !== 'http') return false;
     const request: LaneRequest = {
       id: requestIdFor(req),
       tenant: tenantFor(instance, `${protocol}://${host}`),
       method: route.method,
       routeOptions: { url: route.url, config: {} },
-      ip: clientAddress(req, forwarded),
+      ip: clientAddressOf(req, this.trusted),
       headers,
+      cors,
     };
     const started = performance.now();
     const https = protocol === 'https';
@@ -174,6 +196,7 @@ export class FastLane {
   private respond(route: LaneRoute, request: LaneRequest, req: IncomingMessage, res: ServerResponse, https: boolean, started: number, status: number, body: string, extra: string[] = []): void {
     const headers = status === 200 ? this.headersOf(route) : this.errorHeaders;
     if (https) extra.push('strict-transport-security', HSTS_HEADER);
+    if (request.cors) extra.push(...request.cors);
     res.writeHead(status, [...headers, 'x-request-id', request.id, 'content-length', String(Buffer.byteLength(body)), ...extra]);
     res.end(body);
     this.answered(route, request, req, status, performance.now() - started);
@@ -226,12 +249,16 @@ export class FastLane {
 export function fastLaneServer(lane: () => FastLane | undefined): FastifyServerFactory {
   return (handler, fastifyOptions) => {
     const options = fastifyOptions as { http?: object; keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number; maxRequestsPerSocket?: number };
-    const server: Server = createServer(options.http ?? {}, (req, res) => {
+    // Node checks requestTimeout every connectionsCheckingInterval (30 s by default): at least twice per timeout.
+    const checking = options.requestTimeout ? { connectionsCheckingInterval: Math.min(30_000, Math.max(100, options.requestTimeout / 2)) } : {};
+    const server: Server = createServer({ ...checking, ...(options.http ?? {}) }, (req, res) => {
       if (!lane()?.take(req, res)) handler(req, res);
     });
     // As Fastify sets them on the server it makes itself (lib/server.js).
     server.keepAliveTimeout = options.keepAliveTimeout ?? server.keepAliveTimeout;
     server.requestTimeout = options.requestTimeout ?? server.requestTimeout;
+    // Node enforces requestTimeout only while headersTimeout is not longer (as its constructor would insist).
+    if (server.requestTimeout > 0) server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
     server.setTimeout(options.connectionTimeout ?? 0);
     if (options.maxRequestsPerSocket && options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
     return server;
@@ -274,12 +301,4 @@ function hostname(host: string): string {
   return name.toLowerCase();
 }
 
-/** Fastify's request.ip: the socket's address, or behind a trusted proxy the first X-Forwarded-For address. */
-function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const remote = req.socket.remoteAddress ?? '';
-  const forwardedFor = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  if (typeof forwardedFor !== 'string') return remote;
-  const first = forwardedFor.split(',', 1)[0].trim();
-  return first || remote;
-}
 

@@ -35,6 +35,9 @@ export class ViewRenderer {
     const body = template({ ...context, nonce });
     const html = this.layout({ ...context, nonce, body });
     const frameSrc = options.frameSources?.length ? `; frame-src ${options.frameSources.join(' ')}` : '';
+    // RFC 9110 §15.5.2: a 401 names how to authenticate. A page's credentials go in its form, a
+    // scheme no browser answers with a dialog of its own.
+    if (options.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Form');
     return reply
       .status(options.status ?? 200)
       .header('Content-Type', 'text/html; charset=utf-8')

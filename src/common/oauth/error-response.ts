@@ -27,13 +27,14 @@ export function errorResponse(exception: unknown, where: string, logger: Pick<Lo
     return { status: exception.status, body: describe(exception.error, exception.description), wwwAuthenticate: exception.wwwAuthenticate };
   }
   if (exception instanceof AdminException) {
-    const body: ErrorBody = describe(exception.code, exception.message);
+    const body: ErrorBody = exception.message ? { error: exception.code, error_description: exception.message } : { error: exception.code };
     if (exception.fields) body.errors = exception.fields;
     return { status: adminErrorStatus(exception.code), body };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    if (status < 500) return { status, body: describe(status === 404 ? 'not_found' : 'invalid_request', httpMessage(exception)) };
+    // Nest's 404 names the URL it could not route: without its query, which may hold a secret sent the wrong way.
+    if (status < 500) return { status, body: describe(status === 404 ? 'not_found' : 'invalid_request', httpMessage(exception).replace(/\?\S*/, '')) };
   }
   const statusCode = (exception as { statusCode?: unknown })?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
@@ -47,8 +48,13 @@ export function errorResponse(exception: unknown, where: string, logger: Pick<Lo
   return { status: 500, body: describe('server_error', 'an unexpected error occurred') };
 }
 
+/**
+ * An OAuth error body. error_description may hold only %x20-21 / %x23-5B / %x5D-7E (RFC 6749
+ * §5.2): anything else a description echoes from the request (quotes, backslashes, control or
+ * non-ASCII characters) becomes '?'.
+ */
 function describe(error: string, description?: string): ErrorBody {
-  return description ? { error, error_description: description } : { error };
+  return description ? { error, error_description: description.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '?') } : { error };
 }
 
 function httpMessage(e: HttpException): string {

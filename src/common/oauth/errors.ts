@@ -60,5 +60,18 @@ export class InvalidRedirectUri extends OAuthError { readonly error = 'invalid_r
 export class InvalidToken extends OAuthError { readonly error = 'invalid_token'; override readonly status = 401; }
 export class InsufficientScope extends OAuthError { readonly error = 'insufficient_scope'; override readonly status = 403; }
 export class NotFound extends OAuthError { readonly error = 'not_found'; override readonly status = 404; override readonly allowRedirect = false; }
+/** A URL the server routes, asked with a method it does not take (RFC 9110 §15.5.6): `allow` goes in the Allow header. */
+export class MethodNotAllowed extends OAuthError {
+  readonly error = 'invalid_request';
+  override readonly status = 405;
+  override readonly allowRedirect = false;
+
+  constructor(
+    method: string,
+    readonly allow: readonly string[],
+  ) {
+    super(`${method} is not allowed at this URL, which takes ${allow.join(', ')}`);
+  }
+}
 export class TemporarilyUnavailable extends OAuthError { readonly error = 'temporarily_unavailable'; override readonly status = 503; }
 export class ServerError extends OAuthError { readonly error = 'server_error'; override readonly status = 500; }

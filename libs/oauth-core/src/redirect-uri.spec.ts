@@ -63,6 +63,22 @@ describe('isAbsoluteUrl', () => {
     ['javascript: in upper case', 'JavaScript://%0aalert(1)', false],
     ['data:', 'data:text/html,<script>alert(1)</script>', false],
     ['vbscript:', 'vbscript:msgbox(1)', false],
+    ['file:', 'file:///etc/passwd', false],
+    ['an IPv6 host with a port', 'http://[::1]:8080/cb', true],
+    ['an upper-case host', 'https://App.Example.com/cb', true],
+    ['an internationalised host', 'https://bücher.example/cb', true],
+    ['a space in the path', 'http://a.example/c b', false],
+    ['a tab', 'http://a.example/c\tb', false],
+    ['surrounding whitespace', ' https://a.example/cb', false],
+    ['one slash after http:', 'http:/a.example/cb', false],
+    ['no slash after http:', 'http:a.example/cb', false],
+    ['a wildcard host', 'https://*.example.com/cb', false],
+    ['user and password', 'https://user:pw@a.example/cb', false],
+    ['a user', 'https://trusted.example@evil.example/cb', false],
+    ['a short numeric host', 'http://1.2.3/cb', false],
+    ['a hexadecimal host', 'http://0x7f.1/cb', false],
+    ['an IPv4 host out of range', 'http://999.1.1.1/cb', false],
+    ['an IPv4 host', 'http://127.0.0.1:5000/cb', true],
   ])('%s → %s', (_name, value, expected) => {
     expect(isAbsoluteUrl(value)).toBe(expected);
   });

@@ -3,6 +3,7 @@ export enum AdminErrorCode {
   Conflict = 'conflict',
   InvalidInput = 'invalid_request',
   Unauthorized = 'unauthorized',
+  TooManyRequests = 'too_many_requests',
 }
 
 /** A failure of the admin API, mapped to HTTP by adminErrorStatus. */
@@ -28,6 +29,8 @@ export function adminErrorStatus(code: AdminErrorCode): number {
       return 400;
     case AdminErrorCode.Unauthorized:
       return 401;
+    case AdminErrorCode.TooManyRequests:
+      return 429;
     default:
       return assertUnreachable(code);
   }

@@ -12,9 +12,10 @@ const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const IDENTITY_PROPERTIES = ['Login', 'ApplicationUri', 'Name'];
 
 /**
- * Records every admin API mutation (after the admin key was accepted), refused ones included:
- * method, route pattern, path parameters, status, the entity and the names (never the values) of
- * the properties sent. The response waits for the record, so it is in the log when the caller
+ * Records every admin API mutation (after the admin key was accepted), refused ones included
+ * under `<action>.refused` (so that `user.deleted` lists only users that were deleted): method,
+ * route pattern, path parameters, status, the entity and the names (never the values) of the
+ * properties sent. The response waits for the record, so it is in the log when the caller
  * sees the result.
  */
 @Injectable()
@@ -50,7 +51,7 @@ export class AdminAuditInterceptor implements NestInterceptor {
     return this.audit.record({
       instanceName: instanceName ?? null,
       actor: 'admin-api',
-      action,
+      action: error ? `${action}.refused` : action,
       target: itemParam ?? bodyIdentity ?? (typeof resultId === 'string' ? resultId : undefined) ?? instanceName ?? null,
       details: {
         entity,

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
 import { invalidInput } from '../../common/admin/admin.exception';
+import { single } from '../../common/admin/list-query';
 import { AdminGuard } from '../admin-auth/admin.guard';
 import { AuditService, type AuditEntryDto } from './audit.service';
 
@@ -23,11 +24,4 @@ export class AuditController {
     if (before !== undefined && !/^\d{1,18}$/.test(before)) throw invalidInput('before', 'must be an event Id');
     return this.audit.list({ instance, action, before, limit: limit === undefined ? DEFAULT_LIMIT : +limit });
   }
-}
-
-function single(query: Record<string, unknown>, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw invalidInput(name, 'must be given once');
-  return value;
 }

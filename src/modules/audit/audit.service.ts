@@ -102,8 +102,9 @@ export class AuditService {
     return this.record({ instanceId: tenant.id, instanceName: tenant.name, actor: username || 'anonymous', action: 'sign-in.failed', target: username || null, details: { reason }, request });
   }
 
-  signedOut(tenant: Tenant, login: string | undefined, sid: string): Promise<void> {
-    return this.record({ instanceId: tenant.id, instanceName: tenant.name, actor: login ?? 'unknown', action: 'sign-out', target: login ?? null, details: { sid } });
+  /** `request`: the one that ended the session (the browser's, or an upstream's back-channel logout), when there is one. */
+  signedOut(tenant: Tenant, login: string | undefined, sid: string, request?: FastifyRequest): Promise<void> {
+    return this.record({ instanceId: tenant.id, instanceName: tenant.name, actor: login ?? 'unknown', action: 'sign-out', target: login ?? null, details: { sid }, request });
   }
 
   async list(query: AuditQuery): Promise<AuditEntryDto[]> {

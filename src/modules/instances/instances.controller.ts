@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { readListQuery } from '../../common/admin/list-query';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
 import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
@@ -18,9 +19,15 @@ export class InstancesController {
     return instanceResponse(await this.service.create(dto));
   }
 
+  /** `?limit=&after={Name}` pages by Name; `?host=` answers the instance that serves that host (or none). */
   @Get()
-  async list() {
-    return (await this.service.list()).map(instanceResponse);
+  async list(@Query() query: Record<string, unknown>) {
+    const { host, ...page } = readListQuery(query, ['host']);
+    if (host !== undefined) {
+      const served = await this.service.findByHost(host.toLowerCase().replace(/:\d+$/, ''));
+      return served ? [instanceResponse(await this.service.getByName(served.name))] : [];
+    }
+    return (await this.service.list(page)).map(instanceResponse);
   }
 
   @Get(':name')

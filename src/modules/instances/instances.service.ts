@@ -2,7 +2,8 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUniqueViolation } from '../../common/database-errors';
 import { LRUCache } from 'lru-cache';
-import { Repository } from 'typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import type { ListPage } from '../../common/admin/list-query';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { encryptPrivateKey } from '../keys/key-encryption';
@@ -75,8 +76,9 @@ export class InstancesService implements OnModuleInit {
     return record;
   }
 
-  async list(): Promise<InstanceRecord[]> {
-    const rows = await this.instances.find({ relations: { hosts: true }, order: { name: 'ASC' } });
+  /** By Name; a page is the instances after `page.after`, at most `page.limit` of them. */
+  async list(page: ListPage = {}): Promise<InstanceRecord[]> {
+    const rows = await this.instances.find({ where: page.after ? { name: MoreThan(page.after) } : {}, relations: { hosts: true }, order: { name: 'ASC' }, take: page.limit });
     return rows.map(toRecord);
   }
 
@@ -130,6 +132,10 @@ export class InstancesService implements OnModuleInit {
         if (dto.ExternalProviders !== undefined) row.externalProviders = this.providers(dto.ExternalProviders, row.externalProviders);
         row.settings = { ...row.settings, ...pickSettings(dto) };
         await tx.save(row);
+        const lifetimes = { ...DEFAULT_INSTANCE_SETTINGS, ...row.settings };
+        if (Math.max(lifetimes.AccessTokenLifetime, lifetimes.IdentityTokenLifetime) > Math.max(current.settings.AccessTokenLifetime, current.settings.IdentityTokenLifetime)) {
+          await this.keys.keepPublishedFor(tx, current.id, lifetimes);
+        }
         if (dto.Hosts) {
           const hosts = normalizeHosts(dto.Hosts);
           const hostRepo = tx.getRepository(InstanceHostEntity);
@@ -145,7 +151,9 @@ export class InstancesService implements OnModuleInit {
 
   async remove(name: string): Promise<void> {
     const current = await this.getByName(name);
-    await this.instances.delete({ id: current.id });
+    // Two deletes at once (on two nodes): the one that deleted nothing says so.
+    const { affected } = await this.instances.delete({ id: current.id });
+    if (!affected) throw notFound(`instance '${name}'`);
     await this.changes.publish({ topic: 'instance', instanceId: current.id });
   }
 

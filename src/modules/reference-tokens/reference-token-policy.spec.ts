@@ -4,7 +4,7 @@ import { referenceTokenPolicyViolation } from './reference-token-policy';
 
 const app = (over: Partial<TrustedApplicationEntity> = {}) =>
   ({ isEnabled: true, systemUser: 'svc', systemUserAllowed: true, accessTokens: 'AdministratorsOnly', ...over }) as TrustedApplicationEntity;
-const user = (over: Partial<UserEntity> = {}) => ({ login: 'svc', active: true, isAdmin: false, ...over }) as UserEntity;
+const user = (over: Partial<UserEntity> = {}) => ({ login: 'svc', active: true, isAdmin: false, userType: 'InternalUser', ...over }) as UserEntity;
 
 describe(referenceTokenPolicyViolation.name, () => {
   it.each([
@@ -22,6 +22,10 @@ describe(referenceTokenPolicyViolation.name, () => {
     ['PAT with None', 'PAT', app({ accessTokens: 'None' }), user({ isAdmin: true }), 'access_tokens_none'],
     ['PAT, application disabled', 'PAT', app({ isEnabled: false, accessTokens: 'AuthenticatedUsers' }), user(), 'application_disabled'],
     ['PAT, user inactive', 'PAT', app({ accessTokens: 'AuthenticatedUsers' }), user({ active: false }), 'user_inactive'],
+    ['PAT for a SystemUserNoLogin', 'PAT', app({ accessTokens: 'AuthenticatedUsers' }), user({ userType: 'SystemUserNoLogin' }), 'user_cannot_sign_in'],
+    ['PAT for an admin SystemUserNoLogin', 'PAT', app(), user({ userType: 'SystemUserNoLogin', isAdmin: true }), 'user_cannot_sign_in'],
+    ['PAT for a community user', 'PAT', app({ accessTokens: 'AuthenticatedUsers' }), user({ userType: 'ExternalCommunityUser' }), undefined],
+    ['SAT for a SystemUserNoLogin SystemUser', 'SAT', app(), user({ userType: 'SystemUserNoLogin' }), undefined],
   ] as const)('%s', (_name, kind, application, holder, expected) => {
     expect(referenceTokenPolicyViolation(kind, application, holder)).toBe(expected);
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tenant } from '../../common/tenant/tenant';
-import type { RevocableTokenStore } from '../revocation/revocable-token-store';
+import type { RevocableTokenStore, RevocationOutcome } from '../revocation/revocable-token-store';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
 import { ReferenceTokensService } from './reference-tokens.service';
 
@@ -12,7 +12,8 @@ export class ReferenceTokenRevocationStore implements RevocableTokenStore {
 
   constructor(private readonly tokens: ReferenceTokensService) {}
 
-  revoke(tenant: Tenant, client: TrustedApplicationEntity, token: string): Promise<boolean> {
-    return this.tokens.revokeByOwner(tenant, client.id, token);
+  async revoke(tenant: Tenant, client: TrustedApplicationEntity, token: string): Promise<RevocationOutcome | undefined> {
+    const found = await this.tokens.revokeByOwner(tenant, client.id, token);
+    return found && { kind: 'reference_token', id: found.id, userId: found.userId, revoked: found.owned };
   }
 }

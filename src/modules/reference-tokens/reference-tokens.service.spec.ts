@@ -162,9 +162,9 @@ describe('ReferenceTokensService: cached introspection', () => {
     const s = setup();
     const { token, row } = s.addToken();
     expect(await s.sut.findActive(tenant, token)).not.toBeNull();
-    expect(await s.sut.revokeByOwner(tenant, 'another-app', token)).toBe(true);
+    expect(await s.sut.revokeByOwner(tenant, 'another-app', token)).toEqual({ id: row.id, userId: row.userId, owned: false });
     expect(await s.sut.findActive(tenant, token)).not.toBeNull(); // not its owner: nothing changed
-    expect(await s.sut.revokeByOwner(tenant, 'a1', token)).toBe(true);
+    expect(await s.sut.revokeByOwner(tenant, 'a1', token)).toEqual({ id: row.id, userId: row.userId, owned: true });
     expect(s.published).toContainEqual({ topic: 'reference-token', instanceId: 'i1', key: row.id });
     expect(await s.sut.findActive(tenant, token)).toBeNull();
   });

@@ -178,17 +178,19 @@ export class ReferenceTokensService implements OnModuleInit, BeforeApplicationSh
   }
 
   /**
-   * RFC 7009 for reference tokens: revokes the token if `applicationId` owns it. Returns whether
-   * the token exists in this tenant (owned or not), so that no other store needs to look.
+   * RFC 7009 for reference tokens: revokes the token if `applicationId` owns it. Returns the
+   * token's Id and user when it exists in this tenant (owned or not, so that no other store needs
+   * to look), with `owned`: it was this application's, and is revoked now; undefined otherwise.
    */
-  async revokeByOwner(tenant: Tenant, applicationId: string, value: string): Promise<boolean> {
+  async revokeByOwner(tenant: Tenant, applicationId: string, value: string): Promise<{ id: string; userId: string; owned: boolean } | undefined> {
     const row = await this.lookup(tenant, value);
-    if (!row) return false;
-    if (row.applicationId === applicationId && !row.revokedAt) {
+    if (!row) return undefined;
+    const owned = row.applicationId === applicationId;
+    if (owned && !row.revokedAt) {
       await this.tokens.update({ id: row.id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       await this.revoked(tenant.id, row.id);
     }
-    return true;
+    return { id: row.id, userId: row.userId, owned };
   }
 
   /** Every process forgets the token, after the write is committed. */

@@ -80,3 +80,13 @@ export class TrustedApplicationEntity {
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt: Date;
 }
+
+/**
+ * A signed token names its application by ApplicationUri only: one issued before this application
+ * was created (`iat`, in seconds) belongs to a deleted application of the same ApplicationUri.
+ * (`iat` has whole seconds: a namesake created within the second of the old token's issue is not
+ * told apart from it. Its codes and refresh tokens are deleted with it in any case.)
+ */
+export function issuedToThisApplication(application: Pick<TrustedApplicationEntity, 'createdAt'>, iat: unknown): boolean {
+  return typeof iat === 'number' && iat >= Math.floor(application.createdAt.getTime() / 1000);
+}

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { readListQuery } from '../../common/admin/list-query';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
 import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
@@ -24,9 +25,11 @@ export class TrustedApplicationsController {
   }
 
   @Get()
-  async list(@Param('name') name: string) {
+  /** `?limit=&after={ApplicationUri}` pages by ApplicationUri. */
+  async list(@Param('name') name: string, @Query() query: Record<string, unknown>) {
+    const page = readListQuery(query);
     const instance = await this.instances.getByName(name);
-    return (await this.service.list(instance)).map(trustedApplicationResponse);
+    return (await this.service.list(instance, page)).map(trustedApplicationResponse);
   }
 
   @Get(':uri')

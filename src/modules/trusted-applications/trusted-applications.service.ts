@@ -1,15 +1,17 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUniqueViolation } from '../../common/database-errors';
-import { Repository } from 'typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import type { ListPage } from '../../common/admin/list-query';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
 import { dropInstanceEntries, InstanceKeyedCache } from '../../common/cache/instance-keys';
 import type { InstanceRecord } from '../../common/tenant/tenant';
+import { Transactions } from '../../database/transactions';
 import { UsersService } from '../users/users.service';
 import type { TrustedApplicationCreateDto, TrustedApplicationPatchDto } from './dto/trusted-application.dto';
-import { TrustedApplicationEntity } from './trusted-application.entity';
+import { issuedToThisApplication, TrustedApplicationEntity } from './trusted-application.entity';
 
 /** ERP.net's defaults for attributes a request leaves out. */
 const DEFAULTS: Partial<TrustedApplicationEntity> = {
@@ -40,6 +42,7 @@ export class TrustedApplicationsService implements OnModuleInit {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly users: UsersService,
     private readonly changes: ChangeFeed,
+    private readonly transactions: Transactions,
   ) {
     this.cache = new InstanceKeyedCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
   }
@@ -48,6 +51,15 @@ export class TrustedApplicationsService implements OnModuleInit {
     this.changes.subscribe((c) => {
       if (c.instanceId === '*' || c.topic === 'trusted-application' || c.topic === 'instance') dropInstanceEntries(c.instanceId, this.cache);
     });
+  }
+
+  /**
+   * Whether a signed access token (its client_id and iat) still has its application: enabled, and
+   * the one it was issued to, not a later one of the same ApplicationUri. Introspection and userinfo ask.
+   */
+  async stillHoldsToken(instanceId: string, payload: { client_id?: unknown; iat?: unknown }): Promise<boolean> {
+    const client = typeof payload.client_id === 'string' ? await this.findByClientId(instanceId, payload.client_id) : null;
+    return !!client && client.isEnabled && issuedToThisApplication(client, payload.iat);
   }
 
   /** The application with this client_id in this instance, enabled or not; null if there is none. */
@@ -60,8 +72,13 @@ export class TrustedApplicationsService implements OnModuleInit {
     return row;
   }
 
-  list(instance: InstanceRecord): Promise<TrustedApplicationEntity[]> {
-    return this.applications.find({ where: { instanceId: instance.id }, order: { applicationUri: 'ASC' } });
+  /** By ApplicationUri; a page is the applications after `page.after`, at most `page.limit` of them. */
+  list(instance: InstanceRecord, page: ListPage = {}): Promise<TrustedApplicationEntity[]> {
+    return this.applications.find({
+      where: { instanceId: instance.id, ...(page.after ? { applicationUri: MoreThan(page.after) } : {}) },
+      order: { applicationUri: 'ASC' },
+      take: page.limit,
+    });
   }
 
   async get(instance: InstanceRecord, applicationUri: string): Promise<TrustedApplicationEntity> {
@@ -76,28 +93,56 @@ export class TrustedApplicationsService implements OnModuleInit {
   }
 
   /** PUT: the body is the whole application; what it leaves out returns to the defaults. */
+  /** PUT replaces the application at this URL; renaming it (another ApplicationUri) is PATCH's, which says so. */
   async replace(instance: InstanceRecord, applicationUri: string, dto: TrustedApplicationCreateDto): Promise<TrustedApplicationEntity> {
     const current = await this.get(instance, applicationUri);
+    if (dto.ApplicationUri !== current.applicationUri) {
+      throw invalidInput('ApplicationUri', `must be '${current.applicationUri}', the application PUT replaces; rename with PATCH`);
+    }
     const row = this.applications.create({ ...DEFAULTS, id: current.id, instanceId: instance.id, createdAt: current.createdAt, ...fromDto(dto) });
     if (dto.ApplicationSecretHash === undefined) row.applicationSecretHash = current.applicationSecretHash;
-    return this.save(instance, row);
+    return this.save(instance, row, current.applicationUri);
   }
 
   async patch(instance: InstanceRecord, applicationUri: string, dto: TrustedApplicationPatchDto): Promise<TrustedApplicationEntity> {
     const current = await this.get(instance, applicationUri);
-    return this.save(instance, this.applications.merge(current, fromDto(dto)));
+    const before = current.applicationUri;
+    return this.save(instance, this.applications.merge(current, fromDto(dto)), before);
   }
 
+  /**
+   * Deletes the application and its grants: its codes and refresh tokens go with it, so that an
+   * application created later with the same ApplicationUri inherits none of them. (Its access tokens,
+   * signed, are refused by their issue date: see issuedToThisApplication.)
+   */
   async remove(instance: InstanceRecord, applicationUri: string): Promise<void> {
     const current = await this.get(instance, applicationUri);
-    await this.applications.delete({ id: current.id });
+    await this.transactions.run(async () => {
+      await this.dropGrants(instance, current.applicationUri);
+      // Two deletes at once: the one that deleted nothing says so.
+      const { affected } = await this.applications.delete({ id: current.id });
+      if (!affected) throw notFound(`trusted application '${applicationUri}'`);
+    });
     await this.changes.publish({ topic: 'trusted-application', instanceId: instance.id, key: applicationUri });
   }
 
-  private async save(instance: InstanceRecord, row: TrustedApplicationEntity): Promise<TrustedApplicationEntity> {
+  /** The codes and refresh tokens issued under an ApplicationUri, which no later application of that name may inherit. */
+  private async dropGrants(instance: InstanceRecord, applicationUri: string): Promise<void> {
+    await this.applications.query('DELETE FROM authorization_codes WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
+    await this.applications.query('DELETE FROM refresh_tokens WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
+  }
+
+  /** `previousUri`: the ApplicationUri before this change; renamed, the application leaves its grants behind (dropped). */
+  private async save(instance: InstanceRecord, row: TrustedApplicationEntity, previousUri?: string): Promise<TrustedApplicationEntity> {
     await this.checkConsistency(instance, row);
     try {
-      const saved = await this.applications.save(row);
+      const renamed = previousUri !== undefined && previousUri !== row.applicationUri;
+      const saved = renamed
+        ? await this.transactions.run(async () => {
+            await this.dropGrants(instance, previousUri);
+            return this.applications.save(row);
+          })
+        : await this.applications.save(row);
       await this.changes.publish({ topic: 'trusted-application', instanceId: instance.id, key: saved.applicationUri });
       return saved;
     } catch (e) {

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { readListQuery } from '../../common/admin/list-query';
 import { adminValidationPipe } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
 import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
@@ -25,10 +26,12 @@ export class UsersController {
     return userResponse(await this.service.create(instance, dto));
   }
 
+  /** `?limit=&after={Login}` pages by Login. */
   @Get()
-  async list(@Param('name') name: string) {
+  async list(@Param('name') name: string, @Query() query: Record<string, unknown>) {
+    const page = readListQuery(query);
     const instance = await this.instances.getByName(name);
-    return this.withLocks(instance, await this.service.list(instance));
+    return this.withLocks(instance, await this.service.list(instance, page));
   }
 
   @Get(':login')

@@ -1,7 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { canonicalEmail } from '../../common/email';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUniqueViolation } from '../../common/database-errors';
-import { Repository } from 'typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import type { ListPage } from '../../common/admin/list-query';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { conflict, invalidInput, notFound } from '../../common/admin/admin.exception';
 import { ChangeFeed } from '../../common/cache/change-feed.service';
@@ -10,6 +12,7 @@ import type { InstanceRecord } from '../../common/tenant/tenant';
 import { SignInFailuresRepository, userSubject } from '../sign-in-policy/sign-in-failures.repository';
 import type { UserCreateDto, UserPatchDto } from './dto/user.dto';
 import { PasswordHasher } from './password-hasher';
+import { Transactions } from '../../database/transactions';
 import { UserEntity } from './user.entity';
 
 @Injectable()
@@ -18,6 +21,7 @@ export class UsersService implements OnModuleInit {
   private readonly cache: InstanceKeyedCache<UserEntity | false>;
   /** Keyed by `${instanceId} ${id}`; read on code and refresh token requests and by sessions. */
   private readonly byId: InstanceKeyedCache<UserEntity | false>;
+  private readonly deactivationHandlers: ((instance: InstanceRecord, user: UserEntity) => Promise<void>)[] = [];
 
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
@@ -25,6 +29,7 @@ export class UsersService implements OnModuleInit {
     private readonly hasher: PasswordHasher,
     private readonly changes: ChangeFeed,
     private readonly failures: SignInFailuresRepository,
+    private readonly transactions: Transactions,
   ) {
     this.cache = new InstanceKeyedCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
     this.byId = new InstanceKeyedCache({ max: 100_000, ttl: Math.max(1, config.cacheTtlSeconds) * 1000 });
@@ -58,16 +63,20 @@ export class UsersService implements OnModuleInit {
 
   /**
    * The user a sign-in form names, by Login or else by Email, with the password hash.
-   * An email shared by several users matches none of them: sign-in must be unambiguous.
+   * An email shared by several users (only in data older than the check in assertUnambiguous)
+   * matches none of them: sign-in must be unambiguous. Logins are stored in NFC; so is what was typed.
    */
-  async findForSignIn(instanceId: string, loginOrEmail: string): Promise<UserEntity | null> {
+  async findForSignIn(instanceId: string, typed: string): Promise<UserEntity | null> {
+    const loginOrEmail = typed.normalize('NFC');
+    // An ERP.net ID account's address is stored in its canonical spelling (common/email.ts).
+    const canonical = canonicalEmail(loginOrEmail) ?? loginOrEmail;
     // One query whatever matches, so that its timing does not tell a known Login from an unknown name.
     const { entities, raw } = await this.users
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      .addSelect('CASE WHEN lower(u.login) = lower(:v) THEN 0 ELSE 1 END', 'by_email')
+      .addSelect('CASE WHEN lower(u.login) IN (lower(:v), :c) THEN 0 ELSE 1 END', 'by_email')
       .where('u.instance_id = :instanceId', { instanceId })
-      .andWhere('(lower(u.login) = lower(:v) OR lower(u.email) = lower(:v))', { v: loginOrEmail })
+      .andWhere('(lower(u.login) IN (lower(:v), :c) OR lower(u.email) IN (lower(:v), :c))', { v: loginOrEmail, c: canonical })
       .orderBy('by_email')
       .limit(2)
       .getRawAndEntities<{ by_email: number }>();
@@ -85,8 +94,9 @@ export class UsersService implements OnModuleInit {
     return this.hasher.verify(user?.passwordHash, password);
   }
 
-  list(instance: InstanceRecord): Promise<UserEntity[]> {
-    return this.users.find({ where: { instanceId: instance.id }, order: { login: 'ASC' } });
+  /** By Login; a page is the users after `page.after`, at most `page.limit` of them. */
+  list(instance: InstanceRecord, page: ListPage = {}): Promise<UserEntity[]> {
+    return this.users.find({ where: { instanceId: instance.id, ...(page.after ? { login: MoreThan(page.after) } : {}) }, order: { login: 'ASC' }, take: page.limit });
   }
 
   async get(instance: InstanceRecord, login: string): Promise<UserEntity> {
@@ -113,16 +123,23 @@ export class UsersService implements OnModuleInit {
 
   async patch(instance: InstanceRecord, login: string, dto: UserPatchDto): Promise<UserEntity> {
     const row = await this.get(instance, login);
-    if (dto.Login !== undefined) row.login = dto.Login;
+    if (dto.Login !== undefined && dto.Login.toLowerCase() !== row.login.toLowerCase()) {
+      await this.assertNotSystemUser(instance, row.login, 'renamed');
+      row.login = dto.Login;
+    }
+    // A new address is not verified until the same request says it is: email_verified must stay true of the address it names.
+    if (dto.Email !== undefined && (dto.Email ?? '').toLowerCase() !== (row.email ?? '').toLowerCase()) row.emailVerified = false;
     if (dto.Email !== undefined) row.email = dto.Email;
     if (dto.Name !== undefined) row.name = dto.Name;
     if (dto.UserType !== undefined) row.userType = dto.UserType;
+    // A user who may not sign in keeps no password (save() refuses a new one for such a user).
+    if (dto.UserType === 'SystemUserNoLogin' && dto.Password === undefined) row.passwordHash = null;
     if (dto.IsAdmin !== undefined) row.isAdmin = dto.IsAdmin;
     if (dto.Locale !== undefined) row.locale = dto.Locale;
     if (dto.EmailVerified !== undefined) row.emailVerified = dto.EmailVerified;
     if (dto.Active !== undefined) row.active = dto.Active;
     if (dto.Password !== undefined) row.passwordHash = dto.Password ? await this.hasher.hash(dto.Password) : null;
-    const saved = await this.save(instance, row);
+    const saved = await this.save(instance, row, dto.Login !== undefined || dto.Email !== undefined);
     if (dto.Locked === false) await this.failures.clear(instance.id, userSubject(saved.id));
     return saved;
   }
@@ -139,17 +156,81 @@ export class UsersService implements OnModuleInit {
 
   async remove(instance: InstanceRecord, login: string): Promise<void> {
     const row = await this.get(instance, login);
-    await this.users.delete({ id: row.id });
+    await this.assertNotSystemUser(instance, row.login, 'deleted');
+    // Two deletes at once: the one that deleted nothing says so.
+    const { affected } = await this.users.delete({ id: row.id });
+    if (!affected) throw notFound(`user '${login}'`);
     await this.changes.publish({ topic: 'user', instanceId: instance.id, key: row.login });
   }
 
-  private async save(instance: InstanceRecord, row: UserEntity): Promise<UserEntity> {
+  /**
+   * Trusted Applications name their SystemUser by Login: a user they name is not deleted or
+   * renamed from under them (a new user of that Login would silently become their system user).
+   */
+  private async assertNotSystemUser(instance: InstanceRecord, login: string, change: 'deleted' | 'renamed'): Promise<void> {
+    const rows: { application_uri: string }[] = await this.users.query(
+      'SELECT application_uri FROM trusted_applications WHERE instance_id = $1 AND lower(system_user_login) = lower($2) ORDER BY application_uri LIMIT 5',
+      [instance.id, login],
+    );
+    if (rows.length) {
+      throw conflict(`user '${login}' is the SystemUser of ${rows.map((r) => `'${r.application_uri}'`).join(', ')} and cannot be ${change}; change their SystemUser first`);
+    }
+  }
+
+  /**
+   * Sign-in takes a Login or an Email: no Email may be another user's Email or Login, and no Login
+   * another user's Email (case-insensitive), or one user's sign-in would reach another, or nobody.
+   * Checked under a per-instance lock, so that two concurrent writes cannot both pass.
+   */
+  private async assertUnambiguous(instance: InstanceRecord, row: UserEntity): Promise<void> {
+    await this.users.query("SELECT pg_advisory_xact_lock(hashtextextended('users ' || $1, 0))", [instance.id]);
+    const clashes: { login: string; email: string | null }[] = await this.users.query(
+      `SELECT login, email FROM users
+        WHERE instance_id = $1 AND id IS DISTINCT FROM $2
+          AND (lower(email) = lower($3) OR lower(login) = lower($4) OR lower(email) = lower($5))
+        LIMIT 1`,
+      [instance.id, row.id ?? null, row.login, row.email, row.email],
+    );
+    const clash = clashes[0];
+    if (!clash) return;
+    if (row.email && clash.email?.toLowerCase() === row.email.toLowerCase()) throw conflict(`a user with Email '${row.email}' already exists in this instance`);
+    if (row.email && clash.login.toLowerCase() === row.email.toLowerCase()) throw conflict(`Email '${row.email}' is another user's Login in this instance`);
+    throw conflict(`Login '${row.login}' is another user's Email in this instance`);
+  }
+
+  /**
+   * Sessions depend on users, not the reverse: the session module hands in what ends an inactive
+   * user's sessions (and tells their applications, as a logout does).
+   */
+  onDeactivated(handler: (instance: InstanceRecord, user: UserEntity) => Promise<void>): void {
+    this.deactivationHandlers.push(handler);
+  }
+
+  /**
+   * An inactive user has no session: ended here, once, by the request that deactivates, so that a
+   * reactivation before the browser comes back does not revive it (sign-in refuses an inactive
+   * user's session in any case). The UPDATE ends what the handlers did not.
+   */
+  private async endSessions(instance: InstanceRecord, user: UserEntity): Promise<void> {
+    for (const handler of this.deactivationHandlers) await handler(instance, user);
+    await this.users.query('UPDATE sessions SET ended_at = now() WHERE instance_id = $1 AND user_id = $2 AND ended_at IS NULL', [instance.id, user.id]);
+  }
+
+  /** `identityChanged`: a new user, or a new Login or Email, which assertUnambiguous checks first. */
+  private async save(instance: InstanceRecord, row: UserEntity, identityChanged = true): Promise<UserEntity> {
     if (row.userType === 'SystemUserNoLogin' && row.passwordHash) {
       throw invalidInput('Password', 'a SystemUserNoLogin user cannot have a password');
     }
+    if (row.emailVerified && !row.email) throw invalidInput('EmailVerified', 'cannot be true without an Email');
     try {
-      const saved = await this.users.save(row);
+      const saved = identityChanged
+        ? await this.transactions.run(async () => {
+            await this.assertUnambiguous(instance, row);
+            return this.users.save(row);
+          })
+        : await this.users.save(row);
       delete (saved as Partial<UserEntity>).passwordHash;
+      if (!saved.active) await this.endSessions(instance, saved);
       await this.changes.publish({ topic: 'user', instanceId: instance.id, key: saved.login });
       return saved;
     } catch (e) {

@@ -2,7 +2,7 @@ import { hashSecret } from '@app/oauth-core';
 import { Browser, parseForm } from '../../utils/browser';
 import { auth, createApplication, createInstance, createUser, type InstanceFixture } from '../../utils/fixtures';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../../utils/test-server';
-import { referenceTokenSetup, issueOk } from '../reference-tokens/reference-tokens.fixture';
+import { referenceTokenSetup, issueOk, revoke } from '../reference-tokens/reference-tokens.fixture';
 import { hostOf } from '../sign-in/authorize.fixture';
 import { PASSWORD, signInSetup } from '../sign-in/sign-in.fixture';
 import { codeFlowSecrets } from './observability.fixture';
@@ -53,8 +53,8 @@ describe('observability: audit log', () => {
 
     const events = await audit({ instance: instance.name });
     expect(events.map((e) => e.Action)).toEqual([
-      'user.deleted',
-      'user.created',
+      'user.deleted.refused',
+      'user.created.refused',
       'instance.updated',
       'keys.rotated',
       'user.deleted',
@@ -77,8 +77,8 @@ describe('observability: audit log', () => {
       Details: { method: 'PATCH', route: '/admin/v1/instances/:name/trusted-applications/:uri', params: { name: instance.name, uri: app.clientId }, status: 200, fields: ['IsEnabled'] },
     });
     expect(userDeleted).toMatchObject({ Target: 'kim', Details: { status: 204 } });
-    expect(invalid).toMatchObject({ Action: 'user.created', Target: 'x', Details: { status: 400, error: 'invalid_request' } });
-    expect(notFound).toMatchObject({ Action: 'user.deleted', Target: 'nobody', Details: { status: 404, error: 'not_found' } });
+    expect(invalid).toMatchObject({ Action: 'user.created.refused', Target: 'x', Details: { status: 400, error: 'invalid_request' } });
+    expect(notFound).toMatchObject({ Action: 'user.deleted.refused', Target: 'nobody', Details: { status: 404, error: 'not_found' } });
     // The request id of the event is the one the admin client got back.
     expect(events.find((e) => e.Action === 'keys.rotated')!.RequestId).toBe(rotated.headers['x-request-id']);
 
@@ -94,6 +94,37 @@ describe('observability: audit log', () => {
     expect(created).toMatchObject({ Action: 'reference-token.issued', Target: s.satApp.clientId, Details: { id: issued.Id, status: 201 } });
     expect(revoked).toMatchObject({ Action: 'reference-token.revoked', Target: issued.Id, Details: { status: 204 } });
     expect(JSON.stringify([revoked, created])).not.toContain(issued.Token);
+  });
+
+  it('records what /id/connect/revocation revoked, and another application\'s token it refused, under the application and without the token', async () => {
+    const setup = await signInSetup(ts);
+    const flow = await codeFlowSecrets(ts, setup.instance, setup.app, 'john.doe');
+    const { access_token: accessToken, refresh_token: refreshToken } = flow.responses[1].body as { access_token: string; refresh_token: string };
+    const other = await createApplication(ts, setup.instance, { Scope: 'read' });
+    // The issuer the tokens name has the port: the same host as the flow's.
+    const host = hostOf(ts, setup.instance);
+    for (const [app, token] of [
+      // The access token first: revoking the refresh token revokes its grant's access tokens too.
+      [setup.app, accessToken],
+      [other, refreshToken],
+      [setup.app, refreshToken],
+      [setup.app, 'no-such-token'],
+    ] as const) {
+      expect((await revoke(ts, host, app, token)).status).toBe(200);
+    }
+    const events = await audit({ instance: setup.instance.name, action: 'token.*' });
+    expect(events.map((e) => [e.Action, e.Actor, e.Details.kind])).toEqual([
+      ['token.revoked', setup.app.clientId, 'refresh_token'],
+      ['token.revoked.refused', other.clientId, 'refresh_token'],
+      ['token.revoked', setup.app.clientId, 'access_token'],
+    ]);
+    const [refresh, refused, access] = events;
+    const jti = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).jti;
+    expect(access).toMatchObject({ Target: jti, Details: { userId: setup.user.Id }, Ip: '127.0.0.1' });
+    expect(refresh).toMatchObject({ Target: expect.any(String), Details: { userId: setup.user.Id } });
+    expect(refused).toMatchObject({ Target: refresh.Target, Details: { reason: 'another_application' } });
+    const raw = JSON.stringify(events);
+    for (const secret of [accessToken, refreshToken, setup.app.clientSecret, other.clientSecret]) expect(raw).not.toContain(secret);
   });
 
   it('records sign-ins (failed and succeeded) and the sign-out, under the user and the instance', async () => {
@@ -114,6 +145,7 @@ describe('observability: audit log', () => {
     expect(failed.Ip).toBe('127.0.0.1');
     expect(succeeded.Details).toEqual({ method: 'pwd', userId: setup.user.Id });
     expect(typeof signOut.Details.sid).toBe('string');
+    expect([signOut.Ip, typeof signOut.RequestId]).toEqual(['127.0.0.1', 'string']);
     const raw = JSON.stringify(events);
     for (const secret of flow.secrets) expect(raw).not.toContain(secret);
 

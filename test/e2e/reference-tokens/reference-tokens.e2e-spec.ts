@@ -107,10 +107,15 @@ describe('reference tokens (PAT/SAT), introspection and revocation', () => {
       expect(res.body.errors.UserLogin).toBeDefined();
     });
 
-    it('an empty Scope is the application\'s whole Scope', async () => {
+    it('no Scope is the application\'s whole Scope; an empty one is refused, never read as everything', async () => {
       const body = await issueOk(ts, s.instance, { Kind: 'PAT', ApplicationUri: s.patApp.clientId, UserLogin: 'alice' });
       expect(body.Scope).toBe('read update sec');
       expect((await introspectBody(ts, s.instance.host, s.resourceServer, body.Token)).scope).toBe('read update sec');
+      for (const Scope of ['', '   ']) {
+        const res = await issue(ts, s.instance, { Kind: 'PAT', ApplicationUri: s.patApp.clientId, UserLogin: 'alice', Scope, ExpiresAt: inSeconds(3600) });
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toHaveProperty('Scope');
+      }
     });
 
     it('the owning application may introspect its own token, with client_secret_basic too', async () => {
@@ -324,7 +329,8 @@ describe('reference tokens (PAT/SAT), introspection and revocation', () => {
         introspection_endpoint: `${iss}/connect/introspect`,
         introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         revocation_endpoint: `${iss}/connect/revocation`,
-        revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        // A Public application revokes with its client_id alone.
+        revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       });
     });
 

@@ -1,5 +1,5 @@
-import { IsDefined, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { IsScopeList } from '../../../common/validation/validators';
+import { IsDefined, IsIn, IsISO8601, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsScopeList, Nullable, Optional } from '../../../common/validation/validators';
 import { REFERENCE_TOKEN_KINDS, type ReferenceTokenKind } from '../reference-token.entity';
 
 const APPLICATION_URI = /^[\x21-\x7E]{1,500}$/;
@@ -21,8 +21,11 @@ export class ReferenceTokenCreateDto {
   @IsString() @Matches(LOGIN, { message: 'UserLogin must be 1-200 characters without spaces or commas' })
   UserLogin?: string | null;
 
-  /** Empty or absent: the application's whole Scope. */
-  @IsOptional() @IsScopeList()
+  /**
+   * Absent: the application's whole Scope. Present, at least one scope: an empty string is refused
+   * rather than read as "everything" (or as "nothing").
+   */
+  @Optional() @IsScopeList() @Matches(/\S/, { message: 'Scope must name at least one scope; leave it out for the application\'s whole Scope' })
   Scope?: string;
 
   @IsDefined({ message: 'ExpiresAt is required' })
@@ -30,6 +33,6 @@ export class ReferenceTokenCreateDto {
   @Matches(WITH_ZONE, { message: 'ExpiresAt must include a time and a zone (Z or ±hh:mm)' })
   ExpiresAt: string;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(500)
+  @Nullable() @IsString() @MaxLength(500)
   Description?: string | null;
 }

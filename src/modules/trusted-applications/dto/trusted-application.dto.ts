@@ -1,5 +1,5 @@
-import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { IsAbsoluteUrl, IsScopeList, IsSecretHash, IsUrlList } from '../../../common/validation/validators';
+import { IsBoolean, IsDefined, IsIn, IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsFetchablePort, IsHttpUrl, IsScopeList, IsSecretHash, IsUrlList, Nullable, Optional } from '../../../common/validation/validators';
 import type { AccessTokensPolicy, ClientType } from '../trusted-application.entity';
 
 export const CLIENT_TYPES: readonly ClientType[] = ['Confidential', 'Public'];
@@ -7,61 +7,62 @@ export const ACCESS_TOKENS_POLICIES: readonly AccessTokensPolicy[] = ['None', 'A
 
 /** Every attribute but the identifying ones; all optional, so PATCH uses it as is. */
 export class TrustedApplicationPatchDto {
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200)
+  @Optional() @IsString() @IsNotEmpty() @MaxLength(200)
   Name?: string;
 
-  @IsOptional() @IsString() @Matches(/^[\x21-\x7E]{1,500}$/, { message: 'ApplicationUri must be 1-500 visible ASCII characters without spaces' })
+  @Optional() @IsString() @Matches(/^[\x21-\x7E]{1,500}$/, { message: 'ApplicationUri must be 1-500 visible ASCII characters without spaces' })
   ApplicationUri?: string;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   IsEnabled?: boolean;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   ImpersonateAsInternalUserAllowed?: boolean;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   ImpersonateAsCommunityUserAllowed?: boolean;
 
-  @IsOptional() @IsUrlList()
+  @Optional() @IsUrlList()
   ImpersonateLoginUrl?: string;
 
-  @IsOptional() @IsUrlList()
+  @Optional() @IsUrlList()
   ImpersonateLogoutUrl?: string;
 
-  @IsOptional() @IsIn(CLIENT_TYPES)
+  @Optional() @IsIn(CLIENT_TYPES)
   ClientType?: ClientType;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsSecretHash()
+  @Nullable() @IsSecretHash()
   ApplicationSecretHash?: string | null;
 
-  @IsOptional() @IsScopeList()
+  @Optional() @IsScopeList()
   Scope?: string;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @IsNotEmpty() @MaxLength(200)
+  @Nullable() @IsString() @IsNotEmpty() @MaxLength(200)
   SystemUser?: string | null;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   SystemUserAllowed?: boolean;
 
-  @IsOptional() @IsIn(ACCESS_TOKENS_POLICIES)
+  @Optional() @IsIn(ACCESS_TOKENS_POLICIES)
   AccessTokens?: AccessTokensPolicy;
 
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   BasicAuthenticationAllowed?: boolean;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsAbsoluteUrl()
+  /** Called by the server itself: on a port it can call. */
+  @Nullable() @IsHttpUrl() @IsFetchablePort()
   BackChannelLogoutUri?: string | null;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsAbsoluteUrl()
+  @Nullable() @IsHttpUrl()
   FrontChannelLogoutUri?: string | null;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(4000)
+  @Nullable() @IsString() @MaxLength(4000)
   Notes?: string | null;
 }
 
 /** POST and PUT: the whole application; attributes left out take ERP.net's defaults. */
 export class TrustedApplicationCreateDto extends TrustedApplicationPatchDto {
-  // ValidateIf replaces the @IsOptional() inherited from the patch DTO (class-validator keeps a parent's decorator
+  // ValidateIf replaces the @Optional() inherited from the patch DTO (class-validator keeps a parent's decorator
   // unless the child has one of the same kind), which let a body without Name or ApplicationUri through.
   @ValidateIf(() => true) @IsDefined({ message: 'Name is required' }) @IsString() @IsNotEmpty() @MaxLength(200)
   override Name: string;

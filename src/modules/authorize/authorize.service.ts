@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatScope } from '@app/oauth-core';
+import { formatScope, stringParam } from '@app/oauth-core';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../common/crypto/clock';
 import { deriveSecret } from '../../common/crypto/derived-secret';
@@ -11,20 +11,23 @@ import { ViewRenderer } from '../../common/http/views';
 import { InteractionRequired, LoginRequired } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { pickLang, type Lang } from '../session/i18n';
+import { IdTokenHintVerifier } from '../session/id-token-hint';
 import type { SessionEntity } from '../session/session.entity';
 import { readSignedCookie, SESSION_COOKIE } from '../session/session-cookie';
 import { SessionsService } from '../session/sessions.service';
 import { AuthorizationCodesRepository } from '../tokens/authorization-codes.repository';
-import { UserTokensService, type UserGrant } from '../tokens/user-tokens.service';
+import { newAccessTokenId, UserTokensService, type UserGrant } from '../tokens/user-tokens.service';
 import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { UserEntity } from '../users/user.entity';
+import { subjectOf } from '../tokens/user-claims';
 import { signInRefusal } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
 import { AuthorizationError } from './authorization.error';
 import { deliverAuthorizationResponse } from './authorize.response';
 import type { ValidatedAuthorizeRequest } from './authorize.types';
 import { validateAuthorize } from './authorize.validator';
+import { requestedSubjects } from './requested-subject';
 
 /** How long a person has to sign in before the pending request expires. */
 const PENDING_REQUEST_TTL_SECONDS = 30 * 60;
@@ -48,12 +51,17 @@ export class AuthorizeService {
     private readonly views: ViewRenderer,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly hints: IdTokenHintVerifier,
   ) {
     this.sealKey = deriveSecret(config.keyEncryptionKey, 'pending-authorization');
   }
 
   validate(tenant: Tenant, params: Record<string, unknown>): Promise<ValidatedAuthorizeRequest> {
-    return validateAuthorize(tenant, params, { findClient: (instanceId, clientId) => this.applications.findByClientId(instanceId, clientId) });
+    return validateAuthorize(tenant, params, {
+      findClient: (instanceId, clientId) => this.applications.findByClientId(instanceId, clientId),
+      verifyIdTokenHint: (t, token) => this.hints.verify(t, token),
+      pendingRequestLength: (raw) => this.sealPending(raw).length,
+    });
   }
 
   async authorize(tenant: Tenant, params: Record<string, unknown>, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -62,7 +70,10 @@ export class AuthorizeService {
     const user = session ? await this.users.findById(tenant.id, session.userId) : null;
     const lang = pickLang(validated.params.ui_locales as string | undefined, request.headers['accept-language']);
 
-    const reauthenticate = !session || !user || validated.prompt.has('login') || this.tooOld(session, validated.maxAge);
+    // Another user than the one the request names (id_token_hint, claims sub) must sign in, as for
+    // prompt=login; select_account shows the sign-in page too, where any account can sign in.
+    const reauthenticate =
+      !session || !user || validated.prompt.has('login') || validated.prompt.has('select_account') || this.tooOld(session, validated.maxAge) || namesAnotherUser(tenant, validated, user);
     const refusal = user && !reauthenticate ? signInRefusal(validated.client, user) : null;
     if (reauthenticate || refusal) {
       if (validated.prompt.has('none')) {
@@ -76,9 +87,15 @@ export class AuthorizeService {
 
   /** Issues what the response_type asks for and sends it to the client. */
   async respond(tenant: Tenant, req: ValidatedAuthorizeRequest, session: SessionEntity, user: UserEntity, reply: FastifyReply, lang: Lang): Promise<FastifyReply> {
+    // Whoever just signed in: never tokens for another user than the request names (OIDC Core §5.5.1).
+    if (namesAnotherUser(tenant, req, user)) {
+      throw new AuthorizationError(new LoginRequired('the signed-in user is not the user the request names'), req.redirect, tenant.name);
+    }
     await this.sessions.addParticipant(session, req.client.applicationUri);
     const grant: UserGrant = { scopes: req.scopes, sid: session.sid, authTime: session.authTime, amr: session.amr, idp: session.idp, tid: session.tid, claims: req.claims ?? null };
     const out: Record<string, string> = {};
+    // Chosen before the code is stored with it, so that a replayed code can revoke this access token too.
+    const accessTokenJti = req.responseTypes.has('token') ? newAccessTokenId() : undefined;
     if (req.responseTypes.has('code')) {
       out.code = randomToken(32);
       await this.codes.create(tenant.id, out.code, {
@@ -96,10 +113,11 @@ export class AuthorizeService {
         idp: session.idp,
         tid: session.tid,
         expiresAt: new Date(this.clock.now().getTime() + tenant.settings.AuthorizationCodeLifetime * 1000),
+        frontChannelJti: accessTokenJti ?? null,
       });
     }
     if (req.responseTypes.has('token')) {
-      const access = await this.tokens.accessToken(tenant, req.client, user, grant);
+      const access = await this.tokens.accessToken(tenant, req.client, user, grant, { jti: accessTokenJti });
       Object.assign(out, { access_token: access.token, token_type: 'Bearer', expires_in: String(access.expiresIn), scope: formatScope(req.scopes) });
     }
     if (req.responseTypes.has('id_token')) {
@@ -109,20 +127,40 @@ export class AuthorizeService {
     return deliverAuthorizationResponse(reply, this.views, req.redirect, out, lang);
   }
 
-  /** The sign-in page URL that carries this request, sealed so the browser cannot alter it. */
+  /** The sign-in page URL that carries this request, signed so the browser cannot alter it. */
   loginUrl(tenant: Tenant, req: ValidatedAuthorizeRequest, reason?: 'not-allowed'): string {
+    return `${tenant.issuer}/account/login?request=${encodeURIComponent(this.sealPending(req.params))}${reason ? `&reason=${reason}` : ''}`;
+  }
+
+  /**
+   * What to fill the sign-in page's username with: login_hint, else the user the request names
+   * when its sub is a Login (on the Global authority it is an account id).
+   */
+  suggestedUsername(tenant: Tenant, req: ValidatedAuthorizeRequest | undefined): string | undefined {
+    if (!req) return undefined;
+    return stringParam(req.params, 'login_hint') ?? (tenant.type === 'Global' ? undefined : requestedSubjects(req)[0]);
+  }
+
+  /** The request's string parameters, signed (HMAC, not encrypted) and with an expiry: base64url(JSON).mac. */
+  private sealPending(raw: Record<string, unknown>): string {
     const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.params)) if (typeof v === 'string') params[k] = v;
-    const sealed = seal({ params } satisfies PendingAuthorization, this.sealKey, PENDING_REQUEST_TTL_SECONDS, this.clock.epochSeconds());
-    return `${tenant.issuer}/account/login?request=${encodeURIComponent(sealed)}${reason ? `&reason=${reason}` : ''}`;
+    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') params[k] = v;
+    return seal({ params } satisfies PendingAuthorization, this.sealKey, PENDING_REQUEST_TTL_SECONDS, this.clock.epochSeconds());
   }
 
   openPending(sealed: string | undefined): PendingAuthorization | undefined {
     return sealed ? unseal<PendingAuthorization>(sealed, this.sealKey, this.clock.epochSeconds()) : undefined;
   }
 
+  /** max_age=0 always asks again (as prompt=login); otherwise the time since the sign-in, to the millisecond. */
   private tooOld(session: SessionEntity, maxAge: number | undefined): boolean {
     if (maxAge === undefined) return false;
-    return Math.floor((this.clock.now().getTime() - session.authTime.getTime()) / 1000) > maxAge;
+    return maxAge === 0 || this.clock.now().getTime() - session.authTime.getTime() > maxAge * 1000;
   }
+}
+
+/** Whether the request names a user (id_token_hint, claims sub) who is not this one. */
+function namesAnotherUser(tenant: Tenant, req: ValidatedAuthorizeRequest, user: UserEntity): boolean {
+  const sub = subjectOf(tenant, user);
+  return requestedSubjects(req).some((named) => named !== sub);
 }

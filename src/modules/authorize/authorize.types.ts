@@ -1,4 +1,5 @@
 import type { Tenant } from '../../common/tenant/tenant';
+import type { IdTokenHint } from '../session/id-token-hint';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
 import type { ClaimsRequest } from '../tokens/claims-request';
 
@@ -26,6 +27,7 @@ export interface AuthorizeCheckContext {
   prompt?: Set<string>;
   maxAge?: number;
   claims?: ClaimsRequest;
+  idTokenHint?: IdTokenHint;
 }
 
 export interface ValidatedAuthorizeRequest extends AuthorizeCheckContext {
@@ -38,6 +40,10 @@ export interface ValidatedAuthorizeRequest extends AuthorizeCheckContext {
 
 export interface AuthorizeDeps {
   findClient(instanceId: string, clientId: string): Promise<TrustedApplicationEntity | null>;
+  /** Null unless the token is an ID token of this instance (expired or not). */
+  verifyIdTokenHint(tenant: Tenant, token: string): Promise<IdTokenHint | null>;
+  /** The length of the token that carries the request through the sign-in page. */
+  pendingRequestLength(params: Record<string, unknown>): number;
 }
 
 export type AuthorizeCheck = (ctx: AuthorizeCheckContext, deps: AuthorizeDeps) => void | Promise<void>;

@@ -1,5 +1,6 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CurrentTenant } from '../../common/tenant/current-tenant.decorator';
 import type { Tenant } from '../../common/tenant/tenant';
 import { DiscoveryService } from './discovery.service';
@@ -7,9 +8,24 @@ import { DiscoveryService } from './discovery.service';
 /** Discovery and JWKS change rarely; short public caching keeps verifiers current after a rotation. */
 export const DISCOVERY_CACHE = 'public, max-age=300';
 
+/**
+ * JWKS is cached no longer than a new key waits before it signs (KEY_PROPAGATION_DELAY_SECONDS):
+ * a verifier that fetched JWKS just before a rotation has the new key by the time it is used.
+ */
+export function jwksCache(keyPropagationDelaySeconds: number): string {
+  return `public, max-age=${Math.min(300, keyPropagationDelaySeconds)}`;
+}
+
 @Controller('id/.well-known')
 export class DiscoveryController {
-  constructor(private readonly discovery: DiscoveryService) {}
+  private readonly jwksCacheControl: string;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.jwksCacheControl = jwksCache(config.keyPropagationDelaySeconds);
+  }
 
   @Get('openid-configuration')
   @Header('Cache-Control', DISCOVERY_CACHE)
@@ -18,8 +34,7 @@ export class DiscoveryController {
   }
 
   @Get('openid-configuration/jwks')
-  @Header('Cache-Control', DISCOVERY_CACHE)
   async jwks(@CurrentTenant() tenant: Tenant, @Res() reply: FastifyReply) {
-    reply.type('application/json; charset=utf-8').send(await this.discovery.jwksJson(tenant));
+    reply.header('Cache-Control', this.jwksCacheControl).type('application/json; charset=utf-8').send(await this.discovery.jwksJson(tenant));
   }
 }

@@ -27,11 +27,13 @@ export function openidConfiguration(tenant: Tenant, caps: DiscoveryCapabilities)
       'iss', 'aud', 'iat', 'nbf', 'exp', 'jti', 'auth_time', 'nonce', 'sid', 'amr', 'idp', 'tid', 'at_hash', 'c_hash', 's_hash',
       'client_id', 'scope', 'client_db', 'client_system_user', 'client_system_user_type', 'client_system_user_id',
     ],
-    grant_types_supported: caps.grantTypes,
+    // The token endpoint's grants, and implicit: the id_token and token response types work.
+    grant_types_supported: [...caps.grantTypes, 'implicit'],
     response_types_supported: RESPONSE_TYPES,
     response_modes_supported: ['query', 'fragment', 'form_post'],
     code_challenge_methods_supported: ['S256'],
-    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    // No consent page: a Trusted Application's consent is given by the operator who registers it; prompt=consent is accepted as given.
+    prompt_values_supported: ['none', 'login', 'select_account'],
     display_values_supported: ['page', 'popup', 'touch', 'wap'],
     ui_locales_supported: [...LANGS],
     claims_parameter_supported: true,
@@ -43,11 +45,12 @@ export function openidConfiguration(tenant: Tenant, caps: DiscoveryCapabilities)
     backchannel_logout_session_supported: true,
     frontchannel_logout_supported: true,
     frontchannel_logout_session_supported: true,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // none: a Public application sends its client_id alone (with PKCE at the token endpoint).
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint: `${iss}/connect/introspect`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     revocation_endpoint: `${iss}/connect/revocation`,
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     id_token_signing_alg_values_supported: ['RS256'],
     subject_types_supported: ['public'],
   };

@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { formatScope } from '@app/oauth-core';
 
 /** RFC 7662 §2.2: an active token's claims; `scope` as a space-separated string there. */
-export type IntrospectionResponse = { active: false } | ({ active: true; scope: string; token_type: 'Bearer' } & JWTPayload);
+export type IntrospectionResponse = { active: false } | ({ active: true; scope: string; token_type: 'Bearer' | 'refresh_token' } & JWTPayload);
 
 /** The only answer for a token that does not work, whatever the reason. */
 export const inactive = (): IntrospectionResponse => ({ active: false });

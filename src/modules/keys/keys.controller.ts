@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { assertNoBody } from '../../common/admin/validation';
 import { AdminGuard } from '../admin-auth/admin.guard';
 import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
 import { InstancesService } from '../instances/instances.service';
@@ -32,7 +33,8 @@ export class KeysController {
 
   @Post('rotate')
   @HttpCode(201)
-  async rotate(@Param('name') name: string) {
+  async rotate(@Param('name') name: string, @Body() body: unknown) {
+    assertNoBody(body);
     const instance = await this.instances.getByName(name);
     return (await this.keys.rotate(instance)).map(keyResponse);
   }

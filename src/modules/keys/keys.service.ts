@@ -10,6 +10,7 @@ import { ChangeFeed } from '../../common/cache/change-feed.service';
 import { Clock } from '../../common/crypto/clock';
 import { randomHexId } from '../../common/crypto/random';
 import type { InstanceRecord } from '../../common/tenant/tenant';
+import type { InstanceSettings } from '../instances/instance.types';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
 import { isPublished, keyState, nextTransition, pickSigningKey, rotationPlan, type KeyState } from './key-state';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -17,6 +18,13 @@ import { SigningKeyEntity } from './signing-key.entity';
 const generateRsa = promisify(generateKeyPair);
 /** Verifiers may be a little ahead or behind: keep retired keys published this much longer. */
 const CLOCK_SKEW_MS = 60_000;
+
+type TokenLifetimes = Pick<InstanceSettings, 'AccessTokenLifetime' | 'IdentityTokenLifetime'>;
+
+/** How long a key stays published after it stops signing: its longest token's life, and the clock skew. */
+function publishedAfterRetirementMs(settings: TokenLifetimes): number {
+  return Math.max(settings.AccessTokenLifetime, settings.IdentityTokenLifetime) * 1000 + CLOCK_SKEW_MS;
+}
 
 export interface SigningKey {
   kid: string;
@@ -69,8 +77,7 @@ export class KeysService implements OnModuleInit {
   /** Announces a new key now; it signs after the propagation delay, and the keys it replaces retire then. */
   async rotate(instance: InstanceRecord): Promise<KeyView[]> {
     const now = this.clock.now();
-    const maxLifetimeMs = Math.max(instance.settings.AccessTokenLifetime, instance.settings.IdentityTokenLifetime) * 1000 + CLOCK_SKEW_MS;
-    const plan = rotationPlan(now, this.config.keyPropagationDelaySeconds * 1000, maxLifetimeMs);
+    const plan = rotationPlan(now, this.config.keyPropagationDelaySeconds * 1000, publishedAfterRetirementMs(instance.settings));
     const fresh = await this.newKey(instance.id, plan.newKey.activatesAt);
     await this.keys.manager.transaction(async (tx) => {
       const current = await tx.find(SigningKeyEntity, { where: { instanceId: instance.id }, lock: { mode: 'pessimistic_write' } });
@@ -86,6 +93,25 @@ export class KeysService implements OnModuleInit {
     });
     await this.changes.publish({ topic: 'keys', instanceId: instance.id });
     return this.list(instance.id);
+  }
+
+  /**
+   * After the instance's token lifetimes grew to `settings`: a key that retires, or has retired,
+   * stays published until the longest token it may sign under them has expired. (Called in the
+   * transaction that changes them; the instance's change notification reloads the keys.)
+   */
+  async keepPublishedFor(manager: EntityManager, instanceId: string, settings: TokenLifetimes): Promise<void> {
+    const now = this.clock.now().getTime();
+    const afterRetirementMs = publishedAfterRetirementMs(settings);
+    const keys = await manager.find(SigningKeyEntity, { where: { instanceId }, lock: { mode: 'pessimistic_write' } });
+    for (const key of keys) {
+      if (!key.retiresAt || !key.expiresAt || key.expiresAt.getTime() <= now) continue;
+      const until = key.retiresAt.getTime() + afterRetirementMs;
+      if (until > key.expiresAt.getTime()) {
+        key.expiresAt = new Date(until);
+        await manager.save(key);
+      }
+    }
   }
 
   async list(instanceId: string): Promise<KeyView[]> {

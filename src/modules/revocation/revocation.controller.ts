@@ -13,7 +13,7 @@ export class RevocationController {
   @Post('revocation')
   @HttpCode(200)
   async revoke(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    await this.revocation.revoke(tenant, formBody(req), authorization);
+    await this.revocation.revoke(tenant, formBody(req), authorization, req);
     await reply.status(200).header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send();
   }
 }

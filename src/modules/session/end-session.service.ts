@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { duplicatedParameters, isRegisteredUri, parseUriList, stringParam } from '@app/oauth-core';
 import { ViewRenderer } from '../../common/http/views';
-import type { Tenant } from '../../common/tenant/tenant';
+import { appendQuery } from '../authorize/authorize.response';
+import { tenantFor, type InstanceRecord, type Tenant } from '../../common/tenant/tenant';
 import { AuditService } from '../audit/audit.service';
 import { FederationService } from '../federation/federation.service';
 import type { TrustedApplicationEntity } from '../trusted-applications/trusted-application.entity';
@@ -39,7 +40,7 @@ interface ValidatedEndSession {
  * Logout §2: "MUST ask ... if the supplied ID Token does not belong to the current OP session").
  */
 @Injectable()
-export class EndSessionService {
+export class EndSessionService implements OnModuleInit {
   constructor(
     private readonly sessions: SessionsService,
     private readonly applications: TrustedApplicationsService,
@@ -67,7 +68,7 @@ export class EndSessionService {
       return this.confirm(tenant, params, req, reply, lang, confirming);
     }
 
-    const frontChannelUris = session ? await this.end(tenant, session) : [];
+    const frontChannelUris = session ? await this.end(tenant, session, req) : [];
     clearSessionCookie(req, reply);
     // A bad hint or an unregistered URI never redirects, even after confirmation.
     const registered = request.client ? request.redirect : undefined;
@@ -93,11 +94,40 @@ export class EndSessionService {
     return { client, redirect, trusted: registered && (!session || belongsTo(hint, session)) };
   }
 
+  onModuleInit(): void {
+    this.users.onDeactivated((instance, user) => this.endEveryOf(instance, user.id));
+  }
+
+  /**
+   * Ends every live session of a user deactivated through the admin API, and tells their
+   * applications by back-channel logout under the issuer each session was opened at (a session
+   * older than that record is only ended). No browser is there for front-channel logout.
+   */
+  private async endEveryOf(instance: InstanceRecord, userId: string): Promise<void> {
+    for (const session of await this.sessions.liveOf(instance.id, userId)) {
+      if (session.origin) await this.end(tenantFor(instance, session.origin), session);
+    }
+  }
+
+  /**
+   * Tells the applications of sessions that were just ended by a statement of their own (a
+   * password reset, a verified address) what a logout tells them: by back-channel logout, under
+   * the issuer each session was opened at. A session older than that record is left untold.
+   */
+  async announceEnded(instance: InstanceRecord, sessions: readonly SessionEntity[], request?: FastifyRequest): Promise<void> {
+    for (const session of sessions) if (session.origin) await this.announce(tenantFor(instance, session.origin), session, request);
+  }
+
   /** Ends the session, tells every participating application, and returns the front-channel URLs to load. */
-  async end(tenant: Tenant, session: SessionEntity): Promise<string[]> {
+  async end(tenant: Tenant, session: SessionEntity, request?: FastifyRequest): Promise<string[]> {
     if (!(await this.sessions.end(tenant, session))) return [];
+    return this.announce(tenant, session, request);
+  }
+
+  /** Audits the end of `session` and tells its applications; returns the front-channel URLs to load. */
+  private async announce(tenant: Tenant, session: SessionEntity, request?: FastifyRequest): Promise<string[]> {
     const user = await this.users.findById(tenant.id, session.userId);
-    await this.audit.signedOut(tenant, user?.login, session.sid);
+    await this.audit.signedOut(tenant, user?.login, session.sid, request);
     const apps = (await Promise.all((await this.sessions.participants(session)).map((uri) => this.applications.findByClientId(tenant.id, uri)))).filter(
       (a): a is TrustedApplicationEntity => !!a && a.isEnabled,
     );
@@ -157,9 +187,7 @@ function belongsTo(hint: IdTokenHint, session: SessionEntity): boolean {
   return hint.sid !== undefined && hint.sid === session.sid;
 }
 
+/** The registered URI keeps its own query as it is; state is appended (as for authorization responses). */
 function withState(uri: string, state: string | undefined): string {
-  if (!state) return uri;
-  const url = new URL(uri);
-  url.searchParams.append('state', state);
-  return url.toString();
+  return state ? appendQuery(uri, { state }) : uri;
 }

@@ -22,14 +22,14 @@ describe(IdTokenHintVerifier.name, () => {
   const sut = new IdTokenHintVerifier(keys);
 
   it('accepts an expired ID token of this instance and names its client, subject and session', async () => {
-    expect(await sut.verify(tenant, await sign(base))).toEqual({ clientId: 'app.example.com', sub: 'john.doe', sid: 'S1' });
+    expect(await sut.verify(tenant, await sign(base))).toEqual({ clientId: 'app.example.com', audience: ['app.example.com'], sub: 'john.doe', sid: 'S1' });
   });
 
   it.each<[string, Record<string, unknown>]>([
     ['a single-element audience array', { aud: ['app.example.com'] }],
     ['several audiences with azp', { aud: ['app.example.com', 'api'], azp: 'app.example.com' }],
   ])('accepts %s', async (_, claims) => {
-    expect(await sut.verify(tenant, await sign({ ...base, ...claims }))).toMatchObject({ clientId: 'app.example.com' });
+    expect(await sut.verify(tenant, await sign({ ...base, ...claims }))).toMatchObject({ clientId: 'app.example.com', audience: [claims.aud].flat() });
   });
 
   it.each<[string, () => Promise<string>]>([

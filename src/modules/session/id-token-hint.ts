@@ -9,13 +9,16 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface IdTokenHint {
   clientId: string;
+  /** Every audience of the token; the authorization endpoint requires its client_id among them. */
+  audience: string[];
   sub: string;
   sid?: string;
 }
 
 /**
- * Validates an id_token_hint (OIDC RP-Initiated Logout §2): signed by one of this instance's keys
- * with RS256, issued by this instance. An expired hint is still a valid hint, so exp is not checked.
+ * Validates an id_token_hint, for end session (OIDC RP-Initiated Logout §2) and the authorization
+ * endpoint (OIDC Core §3.1.2.1): signed by one of this instance's keys with RS256, issued by this
+ * instance. An expired hint is still a valid hint, so exp is not checked.
  */
 @Injectable()
 export class IdTokenHintVerifier {
@@ -33,7 +36,8 @@ export class IdTokenHintVerifier {
       if (claims.iss !== tenant.issuer || !clientId || typeof claims.sub !== 'string') return null;
       // Expired is fine, issued in the future is not: we never issue one, so it was not ours.
       if (notYetValid(claims)) return null;
-      return { clientId, sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
+      const audience = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]) as string[];
+      return { clientId, audience, sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined };
     } catch (e) {
       // An unreachable database is a 503, not an invalid hint.
       if (isDatabaseUnavailable(e)) throw e;

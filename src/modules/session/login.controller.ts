@@ -26,6 +26,24 @@ interface LoginForm {
   username?: string;
   error?: keyof Messages;
   status?: number;
+  /** Where to go once signed in, when no authorization is pending (see accountPageToReturnTo). */
+  returnTo?: string;
+}
+
+/**
+ * `return`, when it names one of this instance's own account pages (the profile sends people here
+ * with it): its path and query. Anything else (another origin, another path) is ignored, so that
+ * the sign-in page redirects nowhere else.
+ */
+export function accountPageToReturnTo(tenant: Tenant, value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value, tenant.origin);
+  } catch {
+    return undefined;
+  }
+  return url.origin === tenant.origin && url.pathname.startsWith('/id/account/') && !url.pathname.startsWith('/id/account/login') ? url.pathname + url.search : undefined;
 }
 
 /** The sign-in page: username or email and password; on success it completes the pending authorization. */
@@ -49,7 +67,8 @@ export class LoginController {
     const lang = this.lang(req, query, pending);
     const error = stringParam(query, 'reason') === 'not-allowed' ? 'userNotAllowed' : undefined;
     const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
-    return this.render(tenant, req, reply, lang, sealed, validated, { username: pending?.params.login_hint, error, status: error ? 403 : undefined });
+    const returnTo = validated ? undefined : accountPageToReturnTo(tenant, stringParam(query, 'return'));
+    return this.render(tenant, req, reply, lang, sealed, validated, { username: this.authorize.suggestedUsername(tenant, validated), error, status: error ? 403 : undefined, returnTo });
   }
 
   @Post('login')
@@ -64,22 +83,23 @@ export class LoginController {
     const validated = pending ? await this.authorize.validate(tenant, pending.params) : undefined;
     const username = stringParam(form, 'username')?.trim();
     const password = stringParam(form, 'password');
+    const returnTo = validated ? undefined : accountPageToReturnTo(tenant, stringParam(form, 'return'));
 
-    if (!csrfValid(req, form.csrf)) return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'csrfFailed', status: 403 });
+    if (!csrfValid(req, form.csrf)) return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'csrfFailed', status: 403, returnTo });
     // No login holds control characters (a NUL could not even be looked up): malformed, like a missing one.
     if (!username || !password || username.length > 320 || password.length > 1024 || /[\u0000-\u001f\u007f]/.test(username)) {
-      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'missingCredentials', status: 400 });
+      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'missingCredentials', status: 400, returnTo });
     }
 
     // Null for an unknown name, a wrong password and a locked account alike (one message for all).
     const user = await this.passwordSignIn.verify(tenant, username, password);
     if (!user) {
       await this.audit.signInFailed(tenant, req, username, 'invalid_credentials');
-      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'invalidCredentials', status: 401 });
+      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'invalidCredentials', status: 401, returnTo });
     }
     if (!canSignIn(user) || (validated && signInRefusal(validated.client, user))) {
       await this.audit.signInFailed(tenant, req, username, 'not_allowed');
-      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'userNotAllowed', status: 403 });
+      return this.render(tenant, req, reply, lang, sealed, validated, { username, error: 'userNotAllowed', status: 403, returnTo });
     }
 
     // The same person signing in again (prompt=login, max_age) keeps the session and its sid;
@@ -90,7 +110,7 @@ export class LoginController {
       session = await this.sessions.reauthenticate(tenant, previous, ['pwd']);
     } else {
       // Ended with its single sign-out, so the applications of the replaced session learn of it.
-      if (previous) await this.endSession.end(tenant, previous);
+      if (previous) await this.endSession.end(tenant, previous, req);
       const created = await this.sessions.create(tenant, { userId: user.id, amr: ['pwd'], idp: 'local' });
       session = created.session;
       setSessionCookie(req, reply, created.cookieValue, tenant.settings.SessionAbsoluteLifetime);
@@ -98,6 +118,7 @@ export class LoginController {
 
     await this.audit.signInSucceeded(tenant, req, user, 'pwd');
     if (validated) return this.authorize.respond(tenant, validated, session, user, reply, lang);
+    if (returnTo) return reply.header('Cache-Control', 'no-store').redirect(`${tenant.origin}${returnTo}`, 303);
     return this.views.render(reply, 'signed-in', { lang, t: messages(lang), title: messages(lang).signedInTitle, instanceName: displayName(tenant), userName: user.name });
   }
 
@@ -116,6 +137,7 @@ export class LoginController {
         action: `${tenant.issuer}/account/login`,
         csrf: csrfToken(req, reply),
         request: sealed,
+        returnTo: form.returnTo,
         username: form.username,
         error: form.error ? t[form.error] : undefined,
         langLinks: { en: `${base}lang=en`, bg: `${base}lang=bg` },

@@ -2,6 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const SESSION_COOKIE = 'iis.session';
 export const CSRF_COOKIE = 'iis.csrf';
+/** ERP.net ID: the account this browser just registered (`{instance id}.{user id}`), for its verification link. */
+export const REGISTRANT_COOKIE = 'iis.registrant';
 
 /** Host-only (no Domain), so a cookie of one instance never reaches another instance's host. */
 function options(request: FastifyRequest, maxAgeSeconds?: number) {
@@ -28,6 +30,10 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, v
 
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, options(request));
+}
+
+export function setRegistrantCookie(request: FastifyRequest, reply: FastifyReply, value: string, maxAgeSeconds: number): void {
+  reply.setCookie(REGISTRANT_COOKIE, value, options(request, maxAgeSeconds));
 }
 
 export function setCsrfCookie(request: FastifyRequest, reply: FastifyReply, value: string): void {

@@ -52,4 +52,8 @@ export class SessionEntity {
   /** The upstream's ID token, AES-256-GCM encrypted: the id_token_hint for signing out there too. */
   @Column({ type: 'text', nullable: true })
   upstreamIdToken: string | null;
+
+  /** `{scheme}://{host}` the session was opened at (its issuer's origin); null for sessions older than the column. */
+  @Column({ type: 'text', nullable: true })
+  origin: string | null;
 }

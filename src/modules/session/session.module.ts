@@ -8,7 +8,6 @@ import { UsersModule } from '../users/users.module';
 import { BackChannelLogout } from './back-channel-logout';
 import { EndSessionController } from './end-session.controller';
 import { EndSessionService } from './end-session.service';
-import { IdTokenHintVerifier } from './id-token-hint';
 import { LoginController } from './login.controller';
 import { SessionStoreModule } from './session-store.module';
 
@@ -16,7 +15,7 @@ import { SessionStoreModule } from './session-store.module';
 @Module({
   imports: [AuthorizeModule, SessionStoreModule, UsersModule, TrustedApplicationsModule, KeysModule, SignInPolicyModule, FederationCoreModule],
   controllers: [LoginController, EndSessionController],
-  providers: [EndSessionService, IdTokenHintVerifier, BackChannelLogout],
+  providers: [EndSessionService, BackChannelLogout],
   exports: [EndSessionService],
 })
 export class SessionModule {}

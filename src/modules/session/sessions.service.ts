@@ -5,6 +5,7 @@ import { IsNull, Repository } from 'typeorm';
 import { Clock } from '../../common/crypto/clock';
 import { randomHexId, randomToken } from '../../common/crypto/random';
 import type { Tenant } from '../../common/tenant/tenant';
+import { UsersService } from '../users/users.service';
 import { SessionEntity } from './session.entity';
 
 const sha256Hex = (v: string) => sha256(v, 'hex');
@@ -21,11 +22,16 @@ export interface NewSession {
   upstreamIdToken?: string | null;
 }
 
-/** Server-side sessions: they survive restarts and are shared by every node on the database. */
+/**
+ * Server-side sessions: they survive restarts and are shared by every node on the database.
+ * A session belongs to an active user: deactivating the user ends it for good (reactivating them
+ * does not bring it back).
+ */
 @Injectable()
 export class SessionsService {
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    private readonly users: UsersService,
     private readonly clock: Clock,
   ) {}
 
@@ -46,6 +52,7 @@ export class SessionsService {
         upstreamIssuer: input.upstreamIssuer ?? null,
         upstreamSid: input.upstreamSid ?? null,
         upstreamIdToken: input.upstreamIdToken ?? null,
+        origin: tenant.origin,
         lastSeenAt: now,
         expiresAt: new Date(now.getTime() + tenant.settings.SessionAbsoluteLifetime * 1000),
       }),
@@ -55,7 +62,10 @@ export class SessionsService {
     return { session, cookieValue };
   }
 
-  /** The live session this cookie names at this instance, or null (ended, idle too long, expired, other instance). */
+  /**
+   * The live session this cookie names at this instance, or null (ended, idle too long, expired,
+   * other instance). A session whose user is inactive or gone is ended here and is no session.
+   */
   async findByCookie(tenant: Tenant, cookieValue: string | undefined): Promise<SessionEntity | null> {
     if (!cookieValue) return null;
     const session = await this.sessions.findOne({ where: { instanceId: tenant.id, cookieHash: sha256Hex(cookieValue), endedAt: IsNull() } });
@@ -63,6 +73,11 @@ export class SessionsService {
     const now = this.clock.now().getTime();
     if (now >= session.expiresAt.getTime()) return null;
     if (now >= session.lastSeenAt.getTime() + tenant.settings.SessionIdleTimeout * 1000) return null;
+    const user = await this.users.findById(tenant.id, session.userId);
+    if (!user || !user.active) {
+      await this.end(tenant, session);
+      return null;
+    }
     if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
       session.lastSeenAt = new Date(now);
       await this.sessions.update({ id: session.id }, { lastSeenAt: session.lastSeenAt });
@@ -80,6 +95,26 @@ export class SessionsService {
   /** Live sessions that a federated sign-in opened from this upstream session. */
   findByUpstream(tenant: Tenant, upstreamIssuer: string, upstreamSid: string): Promise<SessionEntity[]> {
     return this.sessions.find({ where: { instanceId: tenant.id, upstreamIssuer, upstreamSid, endedAt: IsNull() } });
+  }
+
+  /**
+   * Ends every live session of the user but `keep`, in one statement (inside the caller's
+   * transaction, if any); returns what announcing them needs (id, sid, user, origin).
+   */
+  async endAllOf(instanceId: string, userId: string, keep?: string): Promise<SessionEntity[]> {
+    const rows: { id: string; sid: string; user_id: string; origin: string | null }[] = await this.sessions.query(
+      `UPDATE sessions SET ended_at = $4 WHERE instance_id = $1 AND user_id = $2 AND ended_at IS NULL AND id IS DISTINCT FROM $3
+       RETURNING id, sid, user_id, origin`,
+      [instanceId, userId, keep ?? null, this.clock.now()],
+    );
+    // TypeORM's postgres driver answers an UPDATE … RETURNING as [rows, affected].
+    const ended = (Array.isArray(rows[0]) ? rows[0] : rows) as typeof rows;
+    return ended.map((r) => this.sessions.create({ id: r.id, sid: r.sid, instanceId, userId: r.user_id, origin: r.origin }));
+  }
+
+  /** The user's sessions that have not ended. */
+  liveOf(instanceId: string, userId: string): Promise<SessionEntity[]> {
+    return this.sessions.find({ where: { instanceId, userId, endedAt: IsNull() } });
   }
 
   async findBySid(tenant: Tenant, sid: string): Promise<SessionEntity | null> {

@@ -35,19 +35,31 @@ export class PasswordSignIn {
   }
 
   async verify(tenant: Tenant, username: string, password: string): Promise<UserEntity | null> {
-    const { SignInMaxFailures: maxFailures, SignInLockoutSeconds: lockoutSeconds } = tenant.settings;
     const user = await this.users.findForSignIn(tenant.id, username);
     const subject = user ? userSubject(user.id) : this.unknownSubject(tenant.id, username);
+    return (await this.underPolicy(tenant, subject, user, password)) ? user : null;
+  }
+
+  /**
+   * The password of a user already known (with its hash loaded), such as the profile form's current
+   * password: under the same count and lock as the sign-in form, so guessing there locks too.
+   */
+  verifyKnown(tenant: Tenant, user: UserEntity, password: string): Promise<boolean> {
+    return this.underPolicy(tenant, userSubject(user.id), user, password);
+  }
+
+  private async underPolicy(tenant: Tenant, subject: string, user: UserEntity | null, password: string): Promise<boolean> {
+    const { SignInMaxFailures: maxFailures, SignInLockoutSeconds: lockoutSeconds } = tenant.settings;
     const state = maxFailures > 0 ? await this.failures.lockState(tenant.id, subject) : undefined;
     // Always hashed, even when locked or unknown: the time taken must not tell which it was.
     const passwordOk = await this.users.verifyPassword(user, password);
     if (user && passwordOk && state !== 'locked') {
       // A success resets the count; with none counted (the usual case) there is nothing to write.
       if (state !== 'none') await this.failures.clear(tenant.id, subject);
-      return user;
+      return true;
     }
     if (maxFailures > 0) await this.failures.recordFailure(tenant.id, subject, user?.id ?? null, maxFailures, lockoutSeconds);
-    return null;
+    return false;
   }
 
   private unknownSubject(instanceId: string, username: string): string {

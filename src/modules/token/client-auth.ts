@@ -22,8 +22,9 @@ export class ClientAuthenticator {
   constructor(private readonly applications: TrustedApplicationsService) {}
 
   async authenticate(tenant: Tenant, params: RawParams, authorization: string | undefined, options: { allowPublic: boolean }): Promise<AuthenticatedClient> {
-    const credentials = this.credentials(params, authorization);
-    const challenge = credentials.method === 'client_secret_basic' ? `Basic realm="${tenant.issuer}"` : undefined;
+    const realm = `Basic realm="${tenant.issuer}"`;
+    const credentials = this.credentials(params, authorization, realm);
+    const challenge = credentials.method === 'client_secret_basic' ? realm : undefined;
     const fail = (description: string): never => {
       const error = new InvalidClient(description);
       error.wwwAuthenticate = challenge;
@@ -36,18 +37,22 @@ export class ClientAuthenticator {
       return { client: client!, method: 'none' };
     }
     // The secret is checked even for an unknown client, so timing does not tell which ids exist.
-    const secretOk = verifySecret(credentials.clientSecret!, client?.applicationSecretHash);
+    // An empty secret is no secret, however it is sent (even if some hash happens to be of '').
+    const secretOk = verifySecret(credentials.clientSecret!, client?.applicationSecretHash) && credentials.clientSecret !== '';
     if (!client || !client.isEnabled || !secretOk) fail('client authentication failed');
     return { client: client!, method: credentials.method };
   }
 
-  private credentials(params: RawParams, authorization: string | undefined): { clientId: string; clientSecret?: string; method: ClientAuthMethod } {
+  private credentials(params: RawParams, authorization: string | undefined, realm: string): { clientId: string; clientSecret?: string; method: ClientAuthMethod } {
     let basic;
     try {
       basic = parseBasicAuthorization(authorization);
     } catch (e) {
-      if (e instanceof MalformedBasicCredentials) throw new InvalidClient(e.message);
-      throw e;
+      if (!(e instanceof MalformedBasicCredentials)) throw e;
+      // The client used the Authorization header: 401 with a challenge of its scheme (RFC 6749 §5.2).
+      const error = new InvalidClient(e.message);
+      error.wwwAuthenticate = realm;
+      throw error;
     }
     const bodyId = stringParam(params, 'client_id');
     const bodySecret = stringParam(params, 'client_secret');
@@ -56,7 +61,12 @@ export class ClientAuthenticator {
       if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequest('client_id does not match the authenticated client');
       return { clientId: basic.clientId, clientSecret: basic.clientSecret, method: 'client_secret_basic' };
     }
-    if (!bodyId) throw new InvalidClient('client authentication is required');
+    if (!bodyId) {
+      const error = new InvalidClient('client authentication is required');
+      // Some other Authorization scheme (Bearer, say) was tried: 401 says which one to use (RFC 6749 §5.2).
+      if (authorization) error.wwwAuthenticate = realm;
+      throw error;
+    }
     if (bodySecret !== undefined) return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
     return { clientId: bodyId, method: 'none' };
   }

@@ -26,18 +26,20 @@ export interface AuthorizationCode {
   expiresAt: Date;
   consumedAt: Date | null;
   issuedJti: string | null;
+  /** The jti of the access token sent with the code in a hybrid response (`code token`), if any. */
+  frontChannelJti: string | null;
 }
 
 const COLUMNS = `grant_id AS "grantId", application_uri AS "applicationUri", user_id AS "userId", session_sid AS "sessionSid",
   redirect_uri AS "redirectUri", scope, nonce, code_challenge AS "codeChallenge", claims, auth_time AS "authTime", amr, idp, tid,
-  expires_at AS "expiresAt", consumed_at AS "consumedAt", issued_jti AS "issuedJti"`;
+  expires_at AS "expiresAt", consumed_at AS "consumedAt", issued_jti AS "issuedJti", front_channel_jti AS "frontChannelJti"`;
 
 /** The statements of every sign-in and code exchange, prepared once per connection. */
 const CREATE: PreparedStatement = {
   name: 'authorization_code_create',
   text: `INSERT INTO authorization_codes (code_hash, instance_id, grant_id, application_uri, user_id, session_sid, redirect_uri, scope, nonce,
-         code_challenge, claims, auth_time, amr, idp, tid, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
+         code_challenge, claims, auth_time, amr, idp, tid, expires_at, front_channel_jti)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
 };
 
 const REDEEM: PreparedStatement = {
@@ -66,7 +68,7 @@ export class AuthorizationCodesRepository {
   async create(instanceId: string, code: string, row: Omit<AuthorizationCode, 'consumedAt' | 'issuedJti'>): Promise<void> {
     await queryPrepared(this.db, CREATE, [
       sha256Hex(code), instanceId, row.grantId, row.applicationUri, row.userId, row.sessionSid, row.redirectUri, row.scope, row.nonce, row.codeChallenge,
-      row.claims ? JSON.stringify(row.claims) : null, row.authTime, JSON.stringify(row.amr), row.idp, row.tid, row.expiresAt,
+      row.claims ? JSON.stringify(row.claims) : null, row.authTime, JSON.stringify(row.amr), row.idp, row.tid, row.expiresAt, row.frontChannelJti,
     ]);
   }
 

@@ -10,6 +10,9 @@ import { accessTokenAudience, registeredClaims } from './access-token';
 import { requestedClaimNames, type ClaimsRequest } from './claims-request';
 import { identityClaims, subjectOf } from './user-claims';
 
+/** The idp of a session signed in here, with a password (not federated). */
+export const LOCAL_IDP = 'local';
+
 /** What a user granted an application, carried from authorize through codes and refresh tokens. */
 export interface UserGrant {
   scopes: string[];
@@ -71,7 +74,8 @@ export class UserTokensService {
         sub_id: user.id,
         sid: grant.sid,
         auth_time: Math.floor(grant.authTime.getTime() / 1000),
-        idp: grant.idp,
+        // In the access token only for a federated sign-in (the ERP.net claim table: "external IdP only").
+        ...(grant.idp !== LOCAL_IDP ? { idp: grant.idp } : {}),
         ...(grant.tid ? { tid: grant.tid } : {}),
         amr: grant.amr,
         name: user.name,

@@ -2,9 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { InsufficientScope, InvalidRequest, InvalidToken, OAuthError } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
+import { isReferenceTokenFormat } from '../reference-tokens/reference-token-secret';
+import { ReferenceTokensService } from '../reference-tokens/reference-tokens.service';
 import { AccessTokenVerifier } from '../tokens/access-token-verifier';
 import { RevokedAccessTokensRepository } from '../tokens/revoked-access-tokens.repository';
 import { identityClaims, subjectOf } from '../tokens/user-claims';
+import { TrustedApplicationsService } from '../trusted-applications/trusted-applications.service';
 import { UsersService } from '../users/users.service';
 
 @Injectable()
@@ -13,15 +16,21 @@ export class UserinfoService {
     private readonly verifier: AccessTokenVerifier,
     private readonly revoked: RevokedAccessTokensRepository,
     private readonly users: UsersService,
+    private readonly applications: TrustedApplicationsService,
+    private readonly referenceTokens: ReferenceTokensService,
   ) {}
 
   async claims(tenant: Tenant, req: FastifyRequest): Promise<Record<string, unknown>> {
-    const challenge = (error?: string) => `Bearer realm="${tenant.issuer}"${error ? `, error="${error}"` : ''}`;
+    // RFC 6750 §3: insufficient_scope names the scope the resource needs.
+    const challenge = (error?: string) => `Bearer realm="${tenant.issuer}"${error ? `, error="${error}"` : ''}${error === 'insufficient_scope' ? ', scope="openid"' : ''}`;
     try {
       const token = bearerToken(req);
+      if (isReferenceTokenFormat(token)) await this.refuseReferenceToken(tenant, token);
       const payload = await this.verifier.verify(tenant, token);
       if (typeof payload.sub !== 'string' || typeof payload.sub_id !== 'string') throw new InvalidToken('the access token does not belong to a user');
       if (typeof payload.jti === 'string' && (await this.revoked.isRevoked(tenant.id, payload.jti))) throw new InvalidToken('the access token was revoked');
+      // As introspection decides: a token outlives its application only while the application is enabled.
+      if (!(await this.applications.stillHoldsToken(tenant.id, payload))) throw new InvalidToken('the application of the access token is disabled or deleted');
       const scopes = Array.isArray(payload.scope) ? (payload.scope as string[]) : [];
       if (!scopes.includes('openid')) throw new InsufficientScope('the access token was not granted the openid scope');
       const user = await this.users.findById(tenant.id, payload.sub_id);
@@ -32,6 +41,16 @@ export class UserinfoService {
       if (e instanceof OAuthError) e.wwwAuthenticate = challenge(hasCredentials(req) ? e.error : undefined);
       throw e;
     }
+  }
+
+  /**
+   * A PAT or SAT is an access token for the ERP.net APIs, never granted `openid`: a valid one is
+   * refused as RFC 6750 §3.1 says of a token without the scope the resource needs (403
+   * insufficient_scope), an unknown, expired or revoked one as invalid (401).
+   */
+  private async refuseReferenceToken(tenant: Tenant, token: string): Promise<never> {
+    if (await this.referenceTokens.findActive(tenant, token)) throw new InsufficientScope('a reference token (PAT or SAT) is not granted the openid scope');
+    throw new InvalidToken('the access token is invalid or expired');
   }
 }
 

@@ -20,7 +20,29 @@ describe('discovery and keys', () => {
       token_endpoint_auth_methods_supported: expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
       id_token_signing_alg_values_supported: ['RS256'],
     });
-    expect(res.body.grant_types_supported).toContain('client_credentials');
+    expect(res.body.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'implicit']);
+    expect(res.body.prompt_values_supported).toEqual(['none', 'login', 'select_account']);
+    // A Public application authenticates with its client_id alone.
+    expect(res.body.token_endpoint_auth_methods_supported).toContain('none');
+    expect(res.body.revocation_endpoint_auth_methods_supported).toContain('none');
+    expect(res.body.introspection_endpoint_auth_methods_supported).not.toContain('none');
+  });
+
+  it('JWKS is cached no longer than a new key waits before it signs (KEY_PROPAGATION_DELAY_SECONDS, at most 300 s), through Fastify and the fast lane', async () => {
+    for (const [delay, cache] of [['20', 'public, max-age=20'], ['3600', 'public, max-age=300']]) {
+      const other = await startTestServer({ KEY_PROPAGATION_DELAY_SECONDS: delay });
+      try {
+        const instance = await createInstance(other);
+        for (let i = 0; i < 2; i++) {
+          const res = await other.http().get('/id/.well-known/openid-configuration/jwks').set('Host', instance.host).expect(200);
+          expect(res.headers['cache-control']).toBe(cache);
+        }
+        const doc = await other.http().get('/id/.well-known/openid-configuration').set('Host', instance.host).expect(200);
+        expect(doc.headers['cache-control']).toBe('public, max-age=300');
+      } finally {
+        await other.close();
+      }
+    }
   });
 
   it('publishes public RSA keys only, with a 32-hex upper-case kid', async () => {
@@ -93,5 +115,22 @@ describe('key rotation with a propagation delay', () => {
     const res = await ts.http().post('/id/connect/token').set('Host', instance.host).type('form').send({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret }).expect(200);
     expect(decodeProtectedHeader(res.body.access_token).kid).toBe(oldKid);
     await compactVerify(res.body.access_token, createLocalJWKSet(jwks));
+  });
+
+  it('keeps a retiring key published for the longer lifetime when the lifetimes are raised after the rotation', async () => {
+    const { instance } = await clientCredentialsSetup(ts);
+    const rotated = await ts.http().post(`/admin/v1/instances/${instance.name}/keys/rotate`).set(auth).expect(201);
+    const old = rotated.body.find((k: { State: string }) => k.State === 'Active');
+    const published = (key: { RetiresAt: string; ExpiresAt: string }) => (Date.parse(key.ExpiresAt) - Date.parse(key.RetiresAt)) / 1000;
+    expect(published(old)).toBe(3600 + 60);
+
+    await ts.http().patch(`/admin/v1/instances/${instance.name}`).set(auth).send({ AccessTokenLifetime: 86_400 }).expect(200);
+    const keys = (await ts.http().get(`/admin/v1/instances/${instance.name}/keys`).set(auth).expect(200)).body;
+    expect(published(keys.find((k: { Kid: string }) => k.Kid === old.Kid))).toBe(86_400 + 60);
+
+    // Lowering them again shortens nothing: tokens of the longer lifetime may be out already.
+    await ts.http().patch(`/admin/v1/instances/${instance.name}`).set(auth).send({ AccessTokenLifetime: 600 }).expect(200);
+    const again = (await ts.http().get(`/admin/v1/instances/${instance.name}/keys`).set(auth).expect(200)).body;
+    expect(published(again.find((k: { Kid: string }) => k.Kid === old.Kid))).toBe(86_400 + 60);
   });
 });

@@ -1,8 +1,8 @@
 import { hashSecret } from '@app/oauth-core';
-import { Browser, responseParams } from '../../utils/browser';
+import { Browser, parseForm, responseParams } from '../../utils/browser';
 import { auth, createApplication, createUser, type ApplicationFixture, type InstanceFixture } from '../../utils/fixtures';
 import { startTestServer, type TestServer } from '../../utils/test-server';
-import { CALLBACK, LOGOUT_CALLBACK, signInSetup } from '../sign-in/sign-in.fixture';
+import { CALLBACK, LOGOUT_CALLBACK, PASSWORD, signInSetup } from '../sign-in/sign-in.fixture';
 import { authorizationCode, exchangeCode, NO_RATE_LIMITS, signedIn, type UserTokens } from './hardening.fixture';
 
 /** The application body signInSetup registers, so that B can hold a twin of A's application. */
@@ -36,6 +36,19 @@ describe('hardening: tenant isolation (issued at A, presented at B)', () => {
     };
   });
   afterAll(() => ts.close());
+
+  it("a CSRF cookie of A is no CSRF cookie at B (one tossed from a sibling subdomain), though B's key signed it too", async () => {
+    const browser = new Browser(ts);
+    const formA = parseForm((await browser.get(`http://${A.instance.host}/id/account/login`)).text);
+    const formB = parseForm((await browser.get(`http://${B.instance.host}/id/account/login`)).text);
+    browser.replayCookies(A.instance.host, B.instance.host);
+    const tossed = await browser.post(formB.action, { ...formB.fields, csrf: formA.fields.csrf, username: 'john.doe', password: PASSWORD });
+    expect(tossed.status).toBe(403);
+    // B's own cookie and value still work.
+    const own = new Browser(ts);
+    const form = parseForm((await own.get(`http://${B.instance.host}/id/account/login`)).text);
+    expect((await own.post(form.action, { ...form.fields, username: 'john.doe', password: PASSWORD })).status).toBe(200);
+  });
 
   const token = (host: string, form: Record<string, string>) => ts.http().post('/id/connect/token').set('Host', host).type('form').send(form);
   const introspect = (host: string, app: ApplicationFixture, value: string) =>

@@ -248,6 +248,8 @@ describe('sign-in: authorize endpoint errors', () => {
       await expectRedirectedError({ ...base(), request: 'eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.' }, 'request_not_supported', 'query');
       await expectRedirectedError({ ...base(), request_uri: 'https://app.example.com/request.jwt' }, 'request_uri_not_supported', 'query');
       await expectRedirectedError({ ...base(), request_uri: 'urn:ietf:params:oauth:request_uri:abc' }, 'request_uri_not_supported', 'query');
+      // Sent empty, they are as if not sent (RFC 6749 §3.1).
+      expect(isLoginRedirect(await get({ ...base(), request: '', request_uri: '' }))).toBe(true);
     });
 
     it('a repeated parameter is invalid_request', async () => {
@@ -270,6 +272,16 @@ describe('sign-in: authorize endpoint errors', () => {
       for (const prompt of ['login', 'consent', 'select_account', 'login consent']) expect(isLoginRedirect(await get({ ...base(), prompt }))).toBe(true);
       const none = await get({ ...base(), prompt: 'none' });
       expect(readResponse(none).params).toMatchObject({ error: 'login_required', state: 'st-123', iss: issuer });
+    });
+
+    it('an essential acr with values cannot be met (no class is defined): access_denied, as a failed authentication (OIDC Core §5.5.1.1)', async () => {
+      for (const acr of [{ essential: true, values: ['urn:mace:incommon:iap:silver'] }, { essential: true, value: 'loa-3' }]) {
+        await expectRedirectedError({ ...base(), claims: JSON.stringify({ id_token: { acr } }) }, 'access_denied', 'query');
+      }
+      // Voluntary, or essential without values: nothing to meet.
+      for (const acr of [{ values: ['loa-3'] }, { essential: true }, null]) {
+        expect(isLoginRedirect(await get({ ...base(), claims: JSON.stringify({ id_token: { acr } }) }))).toBe(true);
+      }
     });
 
     it('a bad max_age is invalid_request', async () => {

@@ -45,6 +45,18 @@ describe('sign-in: authorization code exchange', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   }
 
+  it("without a scope parameter, the application's Scope is granted (RFC 6749 §3.3); with no Scope either, invalid_scope", async () => {
+    const { code, verifier } = await obtainCode(ts, setup, { params: { scope: undefined } });
+    const res = await exchangeCode(ts, setup.instance, setup.app, code, { verifier });
+    expect(res.status).toBe(200);
+    expect(res.body.scope).toBe('read update');
+    expect(decodeJwt(res.body.access_token).scope).toEqual(['read', 'update']);
+
+    const bare = await createApplication(ts, setup.instance, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: CALLBACK, Scope: '' });
+    const refused = await new Browser(ts).get(authorizeUrl(ts, setup.instance, { client_id: bare.clientId, redirect_uri: CALLBACK, response_type: 'code', state: 's' }));
+    expect(readResponse(refused).params).toMatchObject({ error: 'invalid_scope', state: 's' });
+  });
+
   describe('single use (RFC 6749 §4.1.2, §10.5)', () => {
     it('a second use is invalid_grant and revokes the refresh and access tokens issued from the first', async () => {
       const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid profile offline_access' });
@@ -60,6 +72,16 @@ describe('sign-in: authorization code exchange', () => {
       expect(info.status).toBe(401);
       expect(info.body.error).toBe('invalid_token');
       expect(info.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+    });
+
+    it('a replay of a hybrid (code token) code also revokes the access token sent with the code', async () => {
+      const { code, verifier, response } = await obtainCode(ts, setup, { scope: 'openid', params: { response_type: 'code token', response_mode: 'fragment' } });
+      const frontChannel = response.params.access_token;
+      expect(typeof frontChannel).toBe('string');
+      expect((await exchangeCode(ts, setup.instance, setup.app, code, { verifier })).status).toBe(200);
+      expect((await userinfo(ts, setup.instance, frontChannel)).status).toBe(200);
+      expectError(await exchangeCode(ts, setup.instance, setup.app, code, { verifier }), 400, 'invalid_grant');
+      expect((await userinfo(ts, setup.instance, frontChannel)).status).toBe(401);
     });
 
     it('a replay also revokes the tokens rotated from the first refresh token', async () => {

@@ -55,12 +55,12 @@ describe('sign-in: authorization code flow with openid-client', () => {
       user_type: 'InternalUser',
       is_admin: true,
       db: instance.database,
-      idp: 'local',
       amr: ['pwd'],
       scope: ['openid', 'profile', 'email', 'offline_access', 'read'],
       aud: ['DomainAPI', 'TableAPI', 'OLAP', 'AppServer', `${issuerOf(ts, instance)}/resources`],
     });
     expect(payload.jti).toMatch(/^[0-9A-F]{32}$/);
+    expect(payload).not.toHaveProperty('idp'); // a local sign-in: idp is for federated users only
 
     const info = await client.userinfo(tokens);
     expect(info).toMatchObject({ sub: 'john.doe', name: 'John Doe', email: 'john.doe@example.com', email_verified: true, locale: 'bg' });
@@ -152,6 +152,9 @@ describe('sign-in: authorization code flow with openid-client', () => {
     expect(wrong.status).toBe(401);
     const unknown = await browser.post(action, { ...fields, username: 'nobody', password: 'nope' });
     expect(unknown.status).toBe(401);
+    // A 401 names how to authenticate (RFC 9110 §15.5.2): with the page's form, not a browser dialog.
+    expect([wrong.headers['www-authenticate'], unknown.headers['www-authenticate']]).toEqual(['Form', 'Form']);
+    expect(noCsrf.headers['www-authenticate']).toBeUndefined();
     // The same message whether or not the user exists.
     const message = (html: string) => /<p class="error"[^>]*>([^<]*)</.exec(html)?.[1];
     expect(message(wrong.text)).toBe(message(unknown.text));

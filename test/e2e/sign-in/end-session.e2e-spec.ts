@@ -470,6 +470,22 @@ describe('sign-in: end session (RP-Initiated, Back-Channel and Front-Channel Log
     await expectLogoutToken(rp.to(s.second.backChannel), s.instance, s.second.clientId, s.second.tokens);
   });
 
+  it('a user deactivated through the admin API is logged out at the applications of each session, under the issuer they know', async () => {
+    const s = await ssoSession({ frontChannel: false });
+    const { auth } = await import('../../utils/fixtures');
+    await ts.http().patch(`/admin/v1/instances/${s.instance.name}/users/john.doe`).set(auth).send({ Active: false }).expect(200);
+    // Sent before the admin API answers: each application heard of it once, the bystander not at all.
+    await expectLogoutToken(rp.to(s.first.backChannel), s.instance, s.first.clientId, s.first.tokens);
+    await expectLogoutToken(rp.to(s.second.backChannel), s.instance, s.second.clientId, s.second.tokens);
+    expect(rp.to(s.bystanderBackChannel)).toEqual([]);
+    expect(sessionCookie(s.browser, s.instance)).toBeDefined();
+    expect((await promptNone(s.browser, s.first.client)).error).toBe('login_required');
+    // Reactivating brings no session back, and tells nobody anything again.
+    await ts.http().patch(`/admin/v1/instances/${s.instance.name}/users/john.doe`).set(auth).send({ Active: true }).expect(200);
+    await ts.http().patch(`/admin/v1/instances/${s.instance.name}/users/john.doe`).set(auth).send({ Active: false }).expect(200);
+    expect(rp.to(s.first.backChannel)).toHaveLength(1);
+  });
+
   it('POST to the end-session endpoint works like GET (RP-Initiated Logout §2)', async () => {
     const s = await ssoSession({ frontChannel: false });
     const res = await s.browser.post(`${issuerOf(ts, s.instance)}/connect/endsession`, { id_token_hint: s.first.tokens.id_token!, post_logout_redirect_uri: LOGOUT_CALLBACK, state: 'p' });

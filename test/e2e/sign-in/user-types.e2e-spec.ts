@@ -57,15 +57,15 @@ describe('sign-in: user types', () => {
 
   const errorMessage = (html: string) => /<p class="error"[^>]*>([^<]*)</.exec(html)?.[1];
 
-  it.each<[string, keyof typeof apps, 'allowed' | 'refused' | 'no password']>([
+  it.each<[string, keyof typeof apps, 'allowed' | 'refused' | 'no password' | 'unauthorized_client']>([
     ['internal', 'both', 'allowed'],
     ['internal', 'internalOnly', 'allowed'],
     ['internal', 'communityOnly', 'refused'],
-    ['internal', 'neither', 'refused'],
+    ['internal', 'neither', 'unauthorized_client'],
     ['community', 'both', 'allowed'],
     ['community', 'communityOnly', 'allowed'],
     ['community', 'internalOnly', 'refused'],
-    ['community', 'neither', 'refused'],
+    ['community', 'neither', 'unauthorized_client'],
     ['inactive', 'both', 'refused'],
     ['inactive', 'internalOnly', 'refused'],
     ['inactive-community', 'both', 'refused'],
@@ -75,6 +75,11 @@ describe('sign-in: user types', () => {
     const res = await signIn(browser, url(apps[appName]), login);
     if (outcome === 'allowed') {
       expect(readResponse(res).params).toEqual({ code: expect.any(String), state: 's1', iss: issuer });
+      return;
+    }
+    if (outcome === 'unauthorized_client') {
+      // An application nobody may sign in through shows no sign-in page at all (RFC 6749 §4.1.2.1).
+      expect(readResponse(res).params).toEqual({ error: 'unauthorized_client', error_description: expect.any(String), state: 's1', iss: issuer });
       return;
     }
     expect(res.location).toBeUndefined();

@@ -5,6 +5,7 @@ import { auth, clientCredentialsSetup, createUser, type InstanceFixture } from '
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { authorizeUrl, hostOf, patchUser, readResponse, signInTokens, tokenRequest, userinfo, verifyIdToken, type Setup, setupInstance } from './authorize.fixture';
 import { CALLBACK, issuerOf } from './sign-in.fixture';
+import { issueOk, referenceTokenSetup } from '../reference-tokens/reference-tokens.fixture';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -235,9 +236,29 @@ describe('sign-in: userinfo', () => {
     const res = await userinfo(ts, setup.instance, body.access_token);
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('insufficient_scope');
-    expect(res.headers['www-authenticate']).toBe(`Bearer realm="${issuer}", error="insufficient_scope"`);
+    expect(res.headers['www-authenticate']).toBe(`Bearer realm="${issuer}", error="insufficient_scope", scope="openid"`);
     const form = await post().type('form').send({ access_token: body.access_token });
     expect(form.status).toBe(403);
+  });
+
+  it('a PAT or SAT (for the ERP.net APIs, never granted openid) → 403 insufficient_scope; a revoked or unknown one → 401', async () => {
+    const s = await referenceTokenSetup(ts);
+    const refHost = hostOf(ts, s.instance);
+    const pat = await issueOk(ts, s.instance, { Kind: 'PAT', ApplicationUri: s.patApp.clientId, UserLogin: 'alice', Scope: 'read' });
+    const res = await ts.http().get('/id/connect/userinfo').set('Host', refHost).set('Authorization', `Bearer ${pat.Token}`);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toBe('insufficient_scope');
+    expect(res.headers['www-authenticate']).toBe(`Bearer realm="${issuerOf(ts, s.instance)}", error="insufficient_scope", scope="openid"`);
+    await ts.http().delete(`/admin/v1/instances/${s.instance.name}/reference-tokens/${pat.Id}`).set(auth).expect(204);
+    const revoked = await ts.http().get('/id/connect/userinfo').set('Host', refHost).set('Authorization', `Bearer ${pat.Token}`);
+    expect(revoked.status).toBe(401);
+    expect(revoked.body.error).toBe('invalid_token');
+    const unknown = await ts.http().get('/id/connect/userinfo').set('Host', refHost).set('Authorization', `Bearer enrt_${'0'.repeat(64)}`);
+    expect(unknown.status).toBe(401);
+    // Another instance's PAT is no token here.
+    const other = await referenceTokenSetup(ts);
+    const foreign = await issueOk(ts, other.instance, { Kind: 'PAT', ApplicationUri: other.patApp.clientId, UserLogin: 'alice', Scope: 'read' });
+    expect((await ts.http().get('/id/connect/userinfo').set('Host', refHost).set('Authorization', `Bearer ${foreign.Token}`)).status).toBe(401);
   });
 
   describe('the claims follow the scopes (OIDC Core §5.4)', () => {

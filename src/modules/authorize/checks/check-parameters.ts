@@ -2,10 +2,15 @@ import { duplicatedParameters } from '@app/oauth-core';
 import { InvalidRequest, RequestNotSupported, RequestUriNotSupported } from '../../../common/oauth/errors';
 import type { AuthorizeCheck } from '../authorize.types';
 
-/** No parameter twice; request objects and request_uri are refused, as discovery says. */
+/**
+ * No parameter twice; request objects and request_uri are refused, as discovery says. An empty one
+ * is as if it were not sent (RFC 6749 §3.1), as every other parameter is.
+ */
 export const checkParameters: AuthorizeCheck = (ctx) => {
   const repeated = duplicatedParameters(ctx.params);
   if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
-  if (ctx.params.request !== undefined) throw new RequestNotSupported('request objects are not supported');
-  if (ctx.params.request_uri !== undefined) throw new RequestUriNotSupported('request_uri is not supported');
+  if (sent(ctx.params.request)) throw new RequestNotSupported('request objects are not supported');
+  if (sent(ctx.params.request_uri)) throw new RequestUriNotSupported('request_uri is not supported');
 };
+
+const sent = (value: unknown) => value !== undefined && value !== '';

@@ -1,7 +1,8 @@
 import { stringParam } from '@app/oauth-core';
-import { InvalidRequest } from '../../../common/oauth/errors';
+import { AccessDenied, InvalidRequest } from '../../../common/oauth/errors';
 import { parseClaimsRequest } from '../../tokens/claims-request';
 import type { AuthorizeCheck } from '../authorize.types';
+import { claimsSubValues } from '../requested-subject';
 
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
@@ -20,5 +21,15 @@ export const checkPrompt: AuthorizeCheck = (ctx) => {
 
   const claims = parseClaimsRequest(stringParam(ctx.params, 'claims'));
   if (claims === 'invalid') throw new InvalidRequest('claims must be a JSON object with userinfo and/or id_token members');
+  if (claimsSubValues(claims).some((v) => typeof v !== 'string')) throw new InvalidRequest('the sub value in claims must be a string');
+  // OIDC Core §5.5.1.1: an essential acr with values must be met, else the authentication fails.
+  // This server defines no authentication context class, so none can be.
+  if (isEssentialWithValues(claims?.id_token?.acr)) throw new AccessDenied('the requested authentication context class (essential acr) cannot be met');
   ctx.claims = claims;
 };
+
+function isEssentialWithValues(request: unknown): boolean {
+  if (!request || typeof request !== 'object') return false;
+  const { essential, value, values } = request as { essential?: unknown; value?: unknown; values?: unknown };
+  return essential === true && (value !== undefined || values !== undefined);
+}

@@ -19,6 +19,7 @@ const user = { id: 'u1', active: true, userType: 'InternalUser' };
 const row: AuthorizationCode = {
   grantId: 'g1', applicationUri: client.applicationUri, userId: 'u1', sessionSid: 's1', redirectUri: 'https://app/cb', scope: 'openid offline_access', nonce: 'n',
   codeChallenge: s256(VERIFIER), claims: null, authTime: NOW, amr: ['pwd'], idp: 'local', tid: null, expiresAt: new Date(NOW.getTime() + 60_000), consumedAt: null, issuedJti: null,
+  frontChannelJti: null,
 };
 const params = { code: 'the-code', redirect_uri: row.redirectUri, code_verifier: VERIFIER };
 const newRefreshToken = { token: 'new-refresh-token', expiresAt: new Date(NOW.getTime() + 3600_000) };
@@ -92,11 +93,12 @@ describe(AuthorizationCodeGrant.name, () => {
   it('a missed statement and a used code: a replay, which revokes the family and every access token of the grant in one transaction', async () => {
     const { codes, refreshTokens, revoked, transactions, handle } = setup();
     codes.redeem.mockResolvedValue(null);
-    codes.find.mockResolvedValue({ ...row, consumedAt: NOW, issuedJti: 'JTI' });
+    codes.find.mockResolvedValue({ ...row, consumedAt: NOW, issuedJti: 'JTI', frontChannelJti: 'FRONT' });
     await expect(handle()).rejects.toThrow(new InvalidGrant('authorization code already used'));
     expect(transactions.run).toHaveBeenCalledTimes(1);
     expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('inst', 'g1');
     expect(revoked.revoke).toHaveBeenCalledWith('inst', 'JTI', new Date(NOW.getTime() + 24 * 3600 * 1000));
+    expect(revoked.revoke).toHaveBeenCalledWith('inst', 'FRONT', new Date(NOW.getTime() + 24 * 3600 * 1000));
     expect(revoked.revokeGrant).toHaveBeenCalledWith('inst', 'g1', new Date(NOW.getTime() + 24 * 3600 * 1000));
   });
 

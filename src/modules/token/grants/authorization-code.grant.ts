@@ -107,13 +107,14 @@ export class AuthorizationCodeGrant implements Grant {
 
   /**
    * RFC 6749 §10.5: a code used twice revokes what was issued from it, all or nothing: the refresh
-   * family, the first access token, and every access token issued since by refreshing.
+   * family, the access token sent with the code (hybrid `code token`), the first access token of
+   * the token endpoint, and every access token issued since by refreshing.
    */
   private async replayed(instanceId: string, row: AuthorizationCode): Promise<never> {
     const until = new Date(this.clock.now().getTime() + REVOCATION_KEPT_MS);
     await this.transactions.run(async () => {
       await this.refreshTokens.revokeFamily(instanceId, row.grantId);
-      if (row.issuedJti) await this.revokedAccessTokens.revoke(instanceId, row.issuedJti, until);
+      for (const jti of [row.frontChannelJti, row.issuedJti]) if (jti) await this.revokedAccessTokens.revoke(instanceId, jti, until);
       await this.revokedAccessTokens.revokeGrant(instanceId, row.grantId, until);
     });
     throw new InvalidGrant('authorization code already used');

@@ -122,11 +122,11 @@ describe(RefreshTokenGrant.name, () => {
     expect(refreshTokens.revokeFamily).toHaveBeenCalledWith('inst', 'g1', undefined);
   });
 
-  it('a scope outside the grant: invalid_scope, nothing undone', async () => {
+  it('a scope outside the grant: invalid_scope, and the rotation undone (the request was wrong, not the token)', async () => {
     const { refreshTokens, handle } = setup();
     refreshTokens.rotate.mockResolvedValue({ row, successorStored: false });
     await expect(handle({ scope: 'openid email' })).rejects.toThrow(new InvalidScope('scope exceeds the original grant: email'));
-    expect(refreshTokens.undoRotate).not.toHaveBeenCalled();
+    expect(refreshTokens.undoRotate).toHaveBeenCalledWith('inst', 'old', undefined);
   });
 
   it('a failure after the rotation undoes it, and the failure is what the client gets (even if the undoing fails too)', async () => {

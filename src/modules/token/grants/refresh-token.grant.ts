@@ -39,10 +39,12 @@ export class RefreshTokenGrant implements Grant {
    * or an unknown token (nothing changes, so another client cannot burn it), or a reused or
    * revoked one (its whole family is revoked).
    *
-   * A refusal after consumption keeps the old token used, with no successor (expired, a scope
-   * outside the grant; the user can no longer sign in, which revokes the family). Any other
-   * failure (the tokens cannot be signed, the database fails) undoes the rotation, as a
-   * rolled-back transaction would: a failure does not cost the client its grant.
+   * A refusal after consumption keeps the old token used, with no successor, when the token can
+   * never be used again (expired; the user can no longer sign in, which revokes the family). A
+   * scope outside the grant is the request's fault, not the token's: like any other failure (the
+   * tokens cannot be signed, the database fails) it undoes the rotation, as a rolled-back
+   * transaction would, so that a refused request costs the client neither its token nor, on the
+   * retry, its grant (RFC 6749 §6 replaces a refresh token only when it issues a new one).
    */
   async handle({ tenant, client, params }: TokenRequestContext): Promise<TokenResponse> {
     const token = stringParam(params, 'refresh_token');
@@ -92,7 +94,7 @@ export class RefreshTokenGrant implements Grant {
       const grant = { grantId: row.grantId, scopes: accessScopes, sid: row.sessionSid, authTime: new Date(row.authTime), amr: row.amr, idp: row.idp, tid: row.tid, claims: row.claims };
       return await this.issuer.issue(tenant, client, user, grant, { jti, refreshToken: successor?.token });
     } catch (error) {
-      if (!(error instanceof OAuthError)) await this.refreshTokens.undoRotate(tenant.id, token, successor?.token).catch(() => undefined);
+      if (!(error instanceof OAuthError) || error instanceof InvalidScope) await this.refreshTokens.undoRotate(tenant.id, token, successor?.token).catch(() => undefined);
       throw error;
     }
   }

@@ -24,11 +24,18 @@ describe(UserGrantIssuer.name, () => {
   });
 
   it('signs the access token with the recorded jti; the response has its members in the usual order', async () => {
-    const client = { clientType: 'Confidential' } as TrustedApplicationEntity;
+    const client = { clientType: 'Confidential', scope: 'read' } as TrustedApplicationEntity;
     const response = await issuer.issue(tenant, client, user, grant, { nonce: 'n', jti: 'JTI', refreshToken: 'rt' });
     expect(tokens.accessToken).toHaveBeenCalledWith(tenant, client, user, grant, { jti: 'JTI' });
     expect(tokens.idToken).toHaveBeenCalledWith(tenant, client, user, grant, { nonce: 'n', accessToken: 'at' });
     expect(JSON.stringify(response)).toBe(JSON.stringify({ access_token: 'at', token_type: 'Bearer', expires_in: 300, scope: 'openid offline_access', id_token: 'idt', refresh_token: 'rt' }));
     expect(await issuer.issue(tenant, client, user, { ...grant, scopes: ['read'] }, {})).toEqual({ access_token: 'at', token_type: 'Bearer', expires_in: 300, scope: 'read' });
+  });
+
+  it("leaves out a scope the application is no longer allowed (its Scope shrank since the grant)", async () => {
+    const client = { clientType: 'Confidential', scope: 'read' } as TrustedApplicationEntity;
+    const response = await issuer.issue(tenant, client, user, { ...grant, scopes: ['openid', 'read', 'update'] }, {});
+    expect(response.scope).toBe('openid read');
+    expect(tokens.accessToken).toHaveBeenLastCalledWith(tenant, client, user, { ...grant, scopes: ['openid', 'read'] }, { jti: undefined });
   });
 });

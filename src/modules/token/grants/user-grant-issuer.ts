@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { formatScope } from '@app/oauth-core';
+import { formatScope, parseScope } from '@app/oauth-core';
 import { Clock } from '../../../common/crypto/clock';
 import { randomToken } from '../../../common/crypto/random';
 import type { Tenant } from '../../../common/tenant/tenant';
+import { IDENTITY_SCOPES } from '../../tokens/user-claims';
 import { UserTokensService, type UserGrant } from '../../tokens/user-tokens.service';
 import type { TrustedApplicationEntity } from '../../trusted-applications/trusted-application.entity';
 import type { UserEntity } from '../../users/user.entity';
@@ -48,6 +49,7 @@ export class UserGrantIssuer {
       refreshToken?: string;
     },
   ): Promise<TokenResponse> {
+    grant = { ...grant, scopes: stillAllowed(client, grant.scopes) };
     const access = await this.tokens.accessToken(tenant, client, user, grant, { jti: options.jti });
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: formatScope(grant.scopes) };
     if (grant.scopes.includes('openid')) {
@@ -56,4 +58,14 @@ export class UserGrantIssuer {
     if (options.refreshToken) response.refresh_token = options.refreshToken;
     return response;
   }
+}
+
+/**
+ * A grant's scopes that its application is still allowed: an application whose Scope lost one
+ * since the code or refresh token was issued gets tokens without it (the response's `scope` says so,
+ * RFC 6749 §5.1), as a new authorization request would.
+ */
+function stillAllowed(client: TrustedApplicationEntity, scopes: string[]): string[] {
+  const allowed = new Set([...IDENTITY_SCOPES, ...parseScope(client.scope)]);
+  return scopes.every((s) => allowed.has(s)) ? scopes : scopes.filter((s) => allowed.has(s));
 }

@@ -1,4 +1,6 @@
 import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { passwordProblem } from './password-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringParam } from '@app/oauth-core';
 import { validateForm } from '../../common/http/validate-form';
@@ -8,10 +10,10 @@ import type { Tenant } from '../../common/tenant/tenant';
 import { AuthorizeService } from '../authorize/authorize.service';
 import { csrfToken, csrfValid } from '../session/csrf';
 import { messages, pickLang, type Lang, type Messages } from '../session/i18n';
-import { readSignedCookie, SESSION_COOKIE } from '../session/session-cookie';
+import { readSignedCookie, REGISTRANT_COOKIE, SESSION_COOKIE, setRegistrantCookie } from '../session/session-cookie';
 import { SessionsService } from '../session/sessions.service';
 import { UsersService } from '../users/users.service';
-import { AccountsService } from './accounts.service';
+import { AccountsService, VERIFY_TTL_SECONDS } from './accounts.service';
 import { PasswordChangeFormDto, ProfileFormDto, RegisterFormDto } from './dto/account.dto';
 
 type Form = Record<string, unknown>;
@@ -43,21 +45,59 @@ export class AccountsController {
     const request = stringParam(form, 'request');
     if (!csrfValid(req, form.csrf)) return this.renderRegister(tenant, req, reply, lang, request, form, new Set(), 'csrfFailed', 403);
     const { value, invalid } = validateForm(RegisterFormDto, form);
+    if (!invalid.has('password') && passwordProblem(value.password, value.email)) invalid.add('password');
     if (invalid.size) return this.renderRegister(tenant, req, reply, lang, request, form, invalid, 'fieldInvalid', 400);
-    await this.accounts.register(tenant, value, (value.language as Lang) || lang);
+    const created = await this.accounts.register(tenant, value, (value.language as Lang) || lang);
+    // Always set, a random id when the address had an account, so that the answer tells nothing.
+    setRegistrantCookie(req, reply, `${tenant.id}.${created ?? randomUUID()}`, VERIFY_TTL_SECONDS);
     const t = messages(lang);
     return this.message(reply, lang, { heading: t.registeredTitle, text: t.registeredText, link: { url: this.loginUrl(tenant, request), label: t.signIn } });
   }
 
+  /**
+   * The link from the mail. Opened in the browser that registered the account, it confirms the
+   * address at once (the mailbox and the registrant together). Anywhere else (the owner of a
+   * mailbox someone else registered, a mail scanner following links) it changes nothing and asks
+   * for the account's password.
+   */
   @Get('verify')
-  async verify(@CurrentTenant() tenant: Tenant, @Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  async verifyPage(@CurrentTenant() tenant: Tenant, @Query() query: Form, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const lang = this.lang(req, query);
     if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
-    const t = messages(lang);
     const token = stringParam(query, 'token');
-    const ok = token ? await this.accounts.verifyEmail(tenant, token) : false;
-    if (!ok) return this.message(reply, lang, { heading: t.errorTitle, text: t.linkInvalid, isError: true }, 400);
-    return this.message(reply, lang, { heading: t.verifiedTitle, text: t.verifiedText, link: { url: `${tenant.issuer}/account/profile`, label: t.profileTitle } });
+    const account = token ? await this.accounts.verifiableAccount(tenant, token) : null;
+    if (!token || !account) return this.linkInvalid(reply, lang);
+    if (readSignedCookie(req, REGISTRANT_COOKIE) !== `${tenant.id}.${account}`) return this.renderVerify(tenant, req, reply, lang, token);
+    const session = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
+    if ((await this.accounts.verifyEmail(tenant, token, 'registrant', session?.id)) !== 'verified') return this.linkInvalid(reply, lang);
+    return this.verified(tenant, reply, lang);
+  }
+
+  @Post('verify')
+  async verify(@CurrentTenant() tenant: Tenant, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const form = body(req);
+    const lang = this.lang(req, form);
+    if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
+    const token = stringParam(form, 'token');
+    const password = stringParam(form, 'password');
+    if (!token) return this.linkInvalid(reply, lang);
+    if (!csrfValid(req, form.csrf)) return this.renderVerify(tenant, req, reply, lang, token, 'csrfFailed', 403);
+    if (!password || password.length > 1024) return this.renderVerify(tenant, req, reply, lang, token, 'missingCredentials', 400);
+    const session = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
+    const outcome = await this.accounts.verifyEmail(tenant, token, { password }, session?.id);
+    if (outcome === 'wrong-password') return this.renderVerify(tenant, req, reply, lang, token, 'invalidCredentials', 401);
+    if (outcome === 'invalid-link') return this.linkInvalid(reply, lang);
+    return this.verified(tenant, reply, lang);
+  }
+
+  private renderVerify(tenant: Tenant, req: FastifyRequest, reply: FastifyReply, lang: Lang, token: string, error?: keyof Messages, status = 200) {
+    const t = messages(lang);
+    return this.views.render(
+      reply,
+      'verify',
+      { ...this.page(tenant, lang, t.verifyTitle), action: `${tenant.issuer}/account/verify`, csrf: csrfToken(req, reply), token, error: error && t[error] },
+      { status },
+    );
   }
 
   @Get('forgot')
@@ -87,7 +127,7 @@ export class AccountsController {
     if (tenant.type !== 'Global') return this.notFound(tenant, reply, lang);
     const t = messages(lang);
     const token = stringParam(query, 'token');
-    if (!token || !(await this.accounts.canReset(tenant, token))) return this.message(reply, lang, { heading: t.errorTitle, text: t.linkInvalid, isError: true }, 400);
+    if (!token || !(await this.accounts.canReset(tenant, token))) return this.linkInvalid(reply, lang);
     return this.views.render(reply, 'reset', { ...this.page(tenant, lang, t.resetTitle), action: `${tenant.issuer}/account/reset`, csrf: csrfToken(req, reply), token });
   }
 
@@ -102,8 +142,8 @@ export class AccountsController {
     const again = (error: keyof Messages, status: number) =>
       this.views.render(reply, 'reset', { ...this.page(tenant, lang, t.resetTitle), action: `${tenant.issuer}/account/reset`, csrf: csrfToken(req, reply), token, error: t[error] }, { status });
     if (!csrfValid(req, form.csrf)) return again('csrfFailed', 403);
-    if (!password || password.length < 8 || password.length > 256) return again('newPasswordHint', 400);
-    if (!token || !(await this.accounts.resetPassword(tenant, token, password))) return this.message(reply, lang, { heading: t.errorTitle, text: t.linkInvalid, isError: true }, 400);
+    if (!password || passwordProblem(password)) return again('newPasswordHint', 400);
+    if (!token || !(await this.accounts.resetPassword(tenant, token, password))) return this.linkInvalid(reply, lang);
     return this.message(reply, lang, { heading: t.resetTitle, text: t.resetDoneText, link: { url: this.loginUrl(tenant, undefined), label: t.signIn } });
   }
 
@@ -125,8 +165,8 @@ export class AccountsController {
     switch (form.action) {
       case 'password': {
         const { value, invalid } = validateForm(PasswordChangeFormDto, form);
-        if (invalid.size) return this.renderProfile(tenant, req, reply, lang, { error: 'newPasswordHint', status: 400 });
-        const changed = await this.accounts.changePassword(tenant, session.userId, value);
+        if (invalid.size || passwordProblem(value.new_password)) return this.renderProfile(tenant, req, reply, lang, { error: 'newPasswordHint', status: 400 });
+        const changed = await this.accounts.changePassword(tenant, session.userId, value, session.id);
         return this.renderProfile(tenant, req, reply, lang, changed ? { notice: 'passwordChanged' } : { error: 'wrongPassword', status: 400 });
       }
       case 'resend': {
@@ -194,6 +234,17 @@ export class AccountsController {
 
   private message(reply: FastifyReply, lang: Lang, content: { heading: string; text: string; isError?: boolean; link?: { url: string; label: string } }, status?: number) {
     return this.views.render(reply, 'message', { lang, t: messages(lang), title: content.heading, instanceName: 'ERP.net ID', ...content }, { status });
+  }
+
+  /** A verification or reset link that is unknown, used, expired, or for an address the account no longer has. */
+  private linkInvalid(reply: FastifyReply, lang: Lang) {
+    const t = messages(lang);
+    return this.message(reply, lang, { heading: t.errorTitle, text: t.linkInvalid, isError: true }, 400);
+  }
+
+  private verified(tenant: Tenant, reply: FastifyReply, lang: Lang) {
+    const t = messages(lang);
+    return this.message(reply, lang, { heading: t.verifiedTitle, text: t.verifiedText, link: { url: `${tenant.issuer}/account/profile`, label: t.profileTitle } });
   }
 
   private notFound(tenant: Tenant, reply: FastifyReply, lang: Lang) {

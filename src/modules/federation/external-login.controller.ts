@@ -89,7 +89,7 @@ export class ExternalLoginController {
     const user = candidates[0];
 
     const previous = await this.sessions.findByCookie(tenant, readSignedCookie(req, SESSION_COOKIE));
-    if (previous) await this.endSession.end(tenant, previous);
+    if (previous) await this.endSession.end(tenant, previous, req);
     const { session, cookieValue } = await this.sessions.create(tenant, {
       userId: user.id,
       amr: ['external'],
@@ -115,14 +115,14 @@ export class ExternalLoginController {
     const token = stringParam(formBody(req), 'logout_token');
     const verified = token ? await this.federation.verifyLogoutToken(tenant, token) : null;
     if (!verified) throw new InvalidRequest('invalid logout_token');
-    for (const session of await this.sessions.findByUpstream(tenant, verified.issuer, verified.sid)) await this.endSession.end(tenant, session);
+    for (const session of await this.sessions.findByUpstream(tenant, verified.issuer, verified.sid)) await this.endSession.end(tenant, session, req);
     return {};
   }
 
   /** Back from signing out at the upstream: on to where the sign-out here was going, or the signed-out page. */
   @Get('logged-out')
   loggedOut(@CurrentTenant() tenant: Tenant, @Query() query: Record<string, unknown>, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const then = this.federation.afterUpstreamLogout(stringParam(query, 'state'));
+    const then = this.federation.afterUpstreamLogout(tenant, stringParam(query, 'state'));
     if (then) return reply.header('Cache-Control', 'no-store').redirect(then, 302);
     const lang = pickLang(undefined, req.headers['accept-language']);
     const t = messages(lang);
@@ -135,12 +135,14 @@ export class ExternalLoginController {
     const pending = request ? this.authorize.openPending(request) : undefined;
     const lang = pickLang(pending?.params.ui_locales, req.headers['accept-language']);
     const provider = enabledProviders(tenant).find((p) => p.Name === name);
-    if (!provider || (request && !pending)) return this.refuse(tenant, reply, lang, provider ? 'sessionExpired' : 'externalFailed', provider ? 400 : 404);
+    // A repeated request (an array) is no request at all: refused, not ignored.
+    const malformed = query.request !== undefined && !request;
+    if (!provider || (request && !pending) || malformed) return this.refuse(tenant, reply, lang, provider ? 'sessionExpired' : 'externalFailed', provider ? 400 : 404);
 
     const session: Record<string, unknown> = {};
     let outcome;
     try {
-      outcome = await this.federation.run(tenant, provider, { method: 'GET', url: `/start` }, session);
+      outcome = await this.federation.run(tenant, provider, { method: 'GET', url: `/start` }, session, reauthenticationOf(pending?.params));
     } catch (e) {
       this.logger.warn(`could not start sign-in through ${provider.Name}: ${(e as Error).message}`);
       return this.refuse(tenant, reply, lang, 'externalFailed', 502);
@@ -171,4 +173,11 @@ export class ExternalLoginController {
     const t = messages(lang);
     return this.views.render(reply, 'error', { lang, t, title: t.errorTitle, instanceName: tenant.name, message: t[message] }, { status });
   }
+}
+
+/** prompt=login (and select_account, which shows the sign-in page) and max_age of the application's request, for the upstream. */
+function reauthenticationOf(params: Record<string, unknown> | undefined): { prompt?: 'login'; max_age?: number } {
+  const prompt = typeof params?.prompt === 'string' ? params.prompt.split(' ') : [];
+  const maxAge = typeof params?.max_age === 'string' && /^\d{1,10}$/.test(params.max_age) ? Number(params.max_age) : undefined;
+  return { ...(prompt.includes('login') || prompt.includes('select_account') ? { prompt: 'login' as const } : {}), ...(maxAge !== undefined ? { max_age: maxAge } : {}) };
 }

@@ -14,6 +14,7 @@ import { enabledProviders, externalCallbackUrl, externalLoggedOutUrl } from './e
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const UPSTREAM_ID_TOKEN_AAD = 'upstream-id-token';
 const LOGOUT_STATE_TTL_SECONDS = 600;
+import { randomToken } from '../../common/crypto/random';
 import { runStrategy, type StrategyOutcome } from './passport-runner';
 
 /** What an upstream says about the person, after openid-client validated its ID token. */
@@ -51,10 +52,22 @@ export class FederationService {
     return tenant.externalProviders.find((p) => p.Name === name);
   }
 
-  /** Runs the strategy: a redirect to the upstream first, then, on the callback, the validated identity. */
-  async run(tenant: Tenant, provider: StoredExternalProvider, req: { method: string; url: string; body?: unknown }, session: Record<string, unknown>): Promise<StrategyOutcome> {
+  /**
+   * Runs the strategy: a redirect to the upstream first, then, on the callback, the validated
+   * identity. `reauthenticate`: what the application asked of the sign-in here (prompt=login,
+   * max_age), asked of the upstream in turn, so that a fresh authentication here is one there too
+   * (openid-client then checks the upstream's auth_time against max_age).
+   */
+  async run(
+    tenant: Tenant,
+    provider: StoredExternalProvider,
+    req: { method: string; url: string; body?: unknown },
+    session: Record<string, unknown>,
+    reauthenticate: { prompt?: 'login'; max_age?: number } = {},
+  ): Promise<StrategyOutcome> {
     const strategy = await this.strategy(tenant, provider);
-    return runStrategy(strategy, { ...req, session });
+    // openid-client sends a nonce in the code flow only when asked: one per request, checked on the callback.
+    return runStrategy(strategy, { ...req, session }, { nonce: randomToken(16), ...reauthenticate });
   }
 
   /**
@@ -111,7 +124,7 @@ export class FederationService {
       url.searchParams.set('id_token_hint', decryptPrivateKey(session.upstreamIdToken, this.config.keyEncryptionKey, UPSTREAM_ID_TOKEN_AAD).toString('utf8'));
       url.searchParams.set('client_id', provider.ClientId);
       url.searchParams.set('post_logout_redirect_uri', externalLoggedOutUrl(tenant));
-      url.searchParams.set('state', seal({ then: then ?? null }, this.logoutKey, LOGOUT_STATE_TTL_SECONDS, Math.floor(Date.now() / 1000)));
+      url.searchParams.set('state', seal({ then: then ?? null, instance: tenant.id }, this.logoutKey, LOGOUT_STATE_TTL_SECONDS, Math.floor(Date.now() / 1000)));
       return url.toString();
     } catch (e) {
       this.logger.warn(`no sign-out at ${provider.Issuer}: ${(e as Error).message}`);
@@ -119,10 +132,14 @@ export class FederationService {
     }
   }
 
-  /** Where the person goes after the upstream signed them out: the URL sealed into the state, if any. */
-  afterUpstreamLogout(state: string | undefined): string | undefined {
-    const opened = state ? unseal<{ then: string | null }>(state, this.logoutKey, Math.floor(Date.now() / 1000)) : undefined;
-    return opened?.then ?? undefined;
+  /**
+   * Where the person goes after the upstream signed them out: the URL sealed into the state, if
+   * any, and only at the instance that sealed it (the key is the deployment's: without the
+   * instance, a state could be replayed at any host as a redirect to another instance's URL).
+   */
+  afterUpstreamLogout(tenant: Tenant, state: string | undefined): string | undefined {
+    const opened = state ? unseal<{ then: string | null; instance?: string }>(state, this.logoutKey, Math.floor(Date.now() / 1000)) : undefined;
+    return opened?.instance === tenant.id ? (opened.then ?? undefined) : undefined;
   }
 
   private remoteKeys(jwksUri: string) {

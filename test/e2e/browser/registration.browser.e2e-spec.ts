@@ -85,6 +85,7 @@ describe('browser: an ERP.net ID is registered, confirmed and used to sign in, i
       const link = (outbox.body[0].Links as string[]).find((l) => l.includes('/account/verify?token='));
       expect(link?.startsWith(`${issuer}/account/verify?token=`)).toBe(true);
       expect(outbox.body[0].Body).toContain(link);
+      // In the browser that registered, the link confirms at once (elsewhere it asks for the password).
       await page.goto(link!);
       await page.getByRole('heading', { level: 1, name: 'Email confirmed' }).waitFor();
       await page.screenshot({ path: join(ARTIFACTS, 'register.verified.png'), fullPage: true });

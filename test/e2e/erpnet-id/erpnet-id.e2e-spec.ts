@@ -4,7 +4,7 @@ import { Browser, decodeEntities, parseForm, responseParams } from '../../utils/
 import { auth, createApplication, createUser } from '../../utils/fixtures';
 import { rpClient } from '../../utils/oidc';
 import { startTestServer, unique, type TestServer } from '../../utils/test-server';
-import { APP_CALLBACK, APP_LOGGED_OUT, federationSetup, registerAccount } from './erpnet-id.fixture';
+import { APP_CALLBACK, APP_LOGGED_OUT, federationSetup, registerAccount, verifyAccount } from './erpnet-id.fixture';
 
 describe('ERP.net ID: the global authority and federated sign-in to instances', () => {
   let ts: TestServer;
@@ -22,6 +22,10 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     if (!button) return { loginPage };
     const toUpstream = await browser.get(decodeEntities(button[1]));
     expect(toUpstream.status).toBe(302);
+    // state, PKCE and a nonce of its own for each request (the ID token must carry it back).
+    const upstreamParams = new URL(toUpstream.location!).searchParams;
+    expect([upstreamParams.get('code_challenge_method'), upstreamParams.get('nonce')?.length]).toEqual(['S256', expect.any(Number)]);
+    expect(upstreamParams.get('nonce')!.length).toBeGreaterThanOrEqual(16);
     const upstreamAuthorize = await browser.get(toUpstream.location!);
     const upstreamLogin = await browser.get(upstreamAuthorize.location!);
     const { action, fields } = parseForm(upstreamLogin.text);
@@ -37,9 +41,9 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     const browser = new Browser(ts);
     const { link } = await registerAccount(ts, browser, global, { name: 'Petya Petrova', email, password: 'a strong password' });
     expect(link).toMatch(new RegExp(`^http://${global.host}:${ts.port}/id/account/verify\\?token=`));
-    const verified = await browser.get(link!);
+    const verified = await verifyAccount(browser, link!, 'a strong password');
     expect(verified.status).toBe(200);
-    expect((await browser.get(link!)).status).toBe(400); // single use
+    expect((await verifyAccount(browser, link!, 'a strong password')).status).toBe(400); // single use
 
     const instanceUser = await createUser(ts, instance, { Login: 'petya', Email: email.toUpperCase(), Name: 'Petya P.' });
     const client = await rpClient(ts, instance.host, { client_id: app.clientId, client_secret: app.clientSecret, redirect_uris: [APP_CALLBACK] });
@@ -71,7 +75,7 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
 
     const other = `${unique('o')}@example.com`;
     const { link } = await registerAccount(ts, new Browser(ts), global, { name: 'Other', email: other, password: 'a strong password' });
-    await new Browser(ts).get(link!);
+    await verifyAccount(new Browser(ts), link!, 'a strong password');
     const { final: noMatch } = await federatedSignIn(new Browser(ts), client.authorizationUrl({ scope: 'openid', nonce: 'n' }), other, 'a strong password');
     expect(noMatch!.status).toBe(403);
     expect(noMatch!.text).toContain('No active user of this instance');
@@ -92,7 +96,7 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     const { global, instance, app } = await federationSetup(ts);
     const email = `${unique('s')}@example.com`;
     const { link } = await registerAccount(ts, new Browser(ts), global, { name: 'Sso', email, password: 'a strong password' });
-    await new Browser(ts).get(link!);
+    await verifyAccount(new Browser(ts), link!, 'a strong password');
     await createUser(ts, instance, { Login: 'sso', Email: email });
     const client = await rpClient(ts, instance.host, { client_id: app.clientId, client_secret: app.clientSecret, redirect_uris: [APP_CALLBACK] });
     const browser = new Browser(ts);
@@ -113,11 +117,72 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     expect(responseParams(after.location!).error).toBe('login_required');
   });
 
+  it.each(['a password reset', 'a deactivation'])('single sign-out: %s at ERP.net ID ends the instance sessions opened through it', async (how) => {
+    const { global, instance, app } = await federationSetup(ts);
+    const email = `${unique('rs')}@example.com`;
+    const { link } = await registerAccount(ts, new Browser(ts), global, { name: 'Reset', email, password: 'a strong password' });
+    await verifyAccount(new Browser(ts), link!, 'a strong password');
+    await createUser(ts, instance, { Login: 'rs', Email: email });
+    const client = await rpClient(ts, instance.host, { client_id: app.clientId, client_secret: app.clientSecret, redirect_uris: [APP_CALLBACK] });
+    const browser = new Browser(ts);
+    expect((await federatedSignIn(browser, client.authorizationUrl({ scope: 'openid', nonce: 'n' }), email, 'a strong password')).final!.status).toBe(302);
+
+    if (how === 'a password reset') {
+      // Done from another browser, as the owner of a compromised account would.
+      const owner = new Browser(ts);
+      const forgot = parseForm((await owner.get(`http://${global.host}:${ts.port}/id/account/forgot`)).text);
+      expect((await owner.post(forgot.action, { ...forgot.fields, email })).status).toBe(200);
+      const outbox = (await ts.http().get(`/admin/v1/outbox?to=${encodeURIComponent(email)}`).set(auth)).body as { Links: string[] }[];
+      const resetLink = outbox.flatMap((m) => m.Links).find((l) => l.includes('/account/reset'))!;
+      const form = parseForm((await owner.get(resetLink)).text);
+      expect((await owner.post(form.action, { ...form.fields, password: 'a new strong password' })).status).toBe(200);
+    } else {
+      const login = ((await ts.http().get(`/admin/v1/instances/${global.name}/users`).set(auth)).body as { Login: string; Email: string }[]).find((u) => u.Email === email)!.Login;
+      await ts.http().patch(`/admin/v1/instances/${global.name}/users/${encodeURIComponent(login)}`).set(auth).send({ Active: false }).expect(200);
+    }
+    const after = await browser.get(client.authorizationUrl({ scope: 'openid', prompt: 'none', nonce: 'n' }));
+    expect(responseParams(after.location!).error).toBe('login_required');
+  });
+
+  it('prompt=login and max_age asked of the instance are asked of ERP.net ID in turn: a fresh sign-in here is one there', async () => {
+    const { instance, app } = await federationSetup(ts);
+    const client = await rpClient(ts, instance.host, { client_id: app.clientId, client_secret: app.clientSecret, redirect_uris: [APP_CALLBACK] });
+    const upstreamParams = async (extra: Record<string, string>) => {
+      const browser = new Browser(ts);
+      const toLogin = await browser.get(client.authorizationUrl({ scope: 'openid', nonce: 'n', ...extra }));
+      const loginPage = await browser.get(toLogin.location!);
+      const button = /<a class="button secondary" href="([^"]+)">/.exec(loginPage.text)!;
+      const toUpstream = await browser.get(decodeEntities(button[1]));
+      expect(toUpstream.status).toBe(302);
+      return new URL(toUpstream.location!).searchParams;
+    };
+    const fresh = await upstreamParams({ prompt: 'login', max_age: '0' });
+    expect([fresh.get('prompt'), fresh.get('max_age')]).toEqual(['login', '0']);
+    const plain = await upstreamParams({});
+    expect([plain.get('prompt'), plain.get('max_age')]).toEqual([null, null]);
+  });
+
+  it('the federated start and callback count toward the per-address sign-in limit: each costs a request to the upstream', async () => {
+    const { instance } = await federationSetup(ts);
+    await ts.http().patch(`/admin/v1/instances/${instance.name}`).set(auth).send({ SignInRateLimitPerIp: 3 }).expect(200);
+    const base = `http://${instance.host}:${ts.port}/id/account/external`;
+    const browser = new Browser(ts);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await browser.get(`${base}/callback?code=bogus${i}&state=x`)).status);
+    expect(statuses).not.toContain(429);
+    const limited = await browser.get(`${base}/callback?code=bogus&state=x`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    // The start counts on its own (each route has its count), to the same limit.
+    for (let i = 0; i < 3; i++) expect((await browser.get(`${base}/erpnet-id`)).status).not.toBe(429);
+    expect((await browser.get(`${base}/erpnet-id`)).status).toBe(429);
+  });
+
   it('single sign-out: signing out at the instance signs out of ERP.net ID too, then returns to the app', async () => {
     const { global, globalIssuer, instance, app } = await federationSetup(ts);
     const email = `${unique('r')}@example.com`;
     const { link } = await registerAccount(ts, new Browser(ts), global, { name: 'Reverse', email, password: 'a strong password' });
-    await new Browser(ts).get(link!);
+    await verifyAccount(new Browser(ts), link!, 'a strong password');
     await createUser(ts, instance, { Login: 'reverse', Email: email });
     const client = await rpClient(ts, instance.host, { client_id: app.clientId, client_secret: app.clientSecret, redirect_uris: [APP_CALLBACK], post_logout_redirect_uris: [APP_LOGGED_OUT] });
     const browser = new Browser(ts);
@@ -130,6 +195,10 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     const atGlobal = await browser.get(out.location!);
     expect(atGlobal.status).toBe(302); // a valid hint of this browser's ERP.net ID session: no confirmation
     expect(atGlobal.location!.startsWith(`http://${instance.host}:${ts.port}/id/account/external/logged-out?`)).toBe(true);
+    // The state it carries is this instance's: at another host it redirects nowhere (no open redirector).
+    const loggedOut = new URL(atGlobal.location!);
+    const replayed = await new Browser(ts).get(`http://${global.host}:${ts.port}${loggedOut.pathname}${loggedOut.search}`);
+    expect(replayed.status).not.toBe(302);
     const back = await browser.get(atGlobal.location!);
     expect(back.status).toBe(302);
     expect(back.location).toBe(`${APP_LOGGED_OUT}?state=bye`);
@@ -148,7 +217,7 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     const email = `${unique('g')}@example.com`;
     const browser = new Browser(ts);
     const { link } = await registerAccount(ts, browser, global, { name: 'Georgi', email, password: 'first password' });
-    await browser.get(link!);
+    await verifyAccount(browser, link!, 'first password');
     const portal = await createApplication(ts, global, { ImpersonateAsInternalUserAllowed: true, ImpersonateLoginUrl: APP_CALLBACK });
     const client = await rpClient(ts, global.host, { client_id: portal.clientId, client_secret: portal.clientSecret, redirect_uris: [APP_CALLBACK], response_types: ['code id_token'] });
     const verifier = generators.codeVerifier();
@@ -202,7 +271,7 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     const email = `${unique('locked')}@example.com`;
     const browser = new Browser(ts);
     const { link } = await registerAccount(ts, browser, global, { name: 'Locked Out', email, password: 'first password' });
-    await browser.get(link!);
+    await verifyAccount(browser, link!, 'first password');
     const base = `http://${global.host}:${ts.port}/id/account`;
     const signIn = async (password: string) => {
       const page = parseForm((await browser.get(`${base}/login`)).text);
@@ -234,6 +303,14 @@ describe('ERP.net ID: the global authority and federated sign-in to instances', 
     const outbox = await ts.http().get(`/admin/v1/outbox?to=${encodeURIComponent(email)}`).set(auth);
     expect(outbox.body).toHaveLength(2);
     expect(outbox.body[0].Links[0]).toContain('/account/reset?token=');
+  });
+
+  it('the start of a federated sign-in refuses a repeated or a forged request (400), never ignores it', async () => {
+    const { instance } = await federationSetup(ts);
+    for (const query of ['request=a&request=b', 'request=abc']) {
+      const res = await ts.http().get(`/id/account/external/erpnet-id?${query}`).set('Host', `${instance.host}:${ts.port}`);
+      expect([query, res.status]).toEqual([query, 400]);
+    }
   });
 
   it('the register page exists on the Global authority only', async () => {

@@ -35,6 +35,18 @@ export async function federationSetup(ts: TestServer, options: { enabled?: boole
   return { global, globalIssuer, instance, app, upstreamApp };
 }
 
+/**
+ * Confirms the address as its owner does: in the browser that registered, opening the mailed link
+ * is enough; anywhere else the link shows a form that takes the account's password. Returns the
+ * answer to the form, or to the link when it shows none.
+ */
+export async function verifyAccount(browser: Browser, link: string, password: string) {
+  const page = await browser.get(link);
+  if (page.status !== 200 || !page.text.includes('name="password"')) return page;
+  const { action, fields } = parseForm(page.text);
+  return browser.post(action, { ...fields, password });
+}
+
 /** Registers an ERP.net ID through the pages; returns the verification link from the outbox. */
 export async function registerAccount(ts: TestServer, browser: Browser, global: InstanceFixture, account: { name: string; email: string; password: string }) {
   const base = `http://${global.host}:${ts.port}/id`;

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { verifyAccount } from './erpnet-id.fixture';
 import { SMTPServer } from 'smtp-server';
 import { Browser, parseForm } from '../../utils/browser';
 import { auth, createInstance, type InstanceFixture } from '../../utils/fixtures';
@@ -102,7 +103,7 @@ describe('ERP.net ID mail through SMTP_URL', () => {
     // The link from the mail confirms the email once, and only at the authority that sent it.
     const other = await createInstance(ts, { Type: 'Global' });
     expect((await browser.get(link!.replace(global.host, other.host))).status).toBe(400);
-    expect((await browser.get(link!)).status).toBe(200);
+    expect((await verifyAccount(browser, link!, 'a strong password')).status).toBe(200);
     expect((await browser.get(link!)).status).toBe(400);
     const users = await ts.http().get(`/admin/v1/instances/${global.name}/users`).set(auth);
     expect(users.body.find((u: { Email: string }) => u.Email === email)).toMatchObject({ EmailVerified: true });

@@ -1,4 +1,5 @@
-import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Optional } from '../../../common/validation/validators';
 import { LANGS } from '../../session/i18n';
 
 /** The ERP.net ID profile a person edits; registration asks for the same and more. */
@@ -6,13 +7,13 @@ export class ProfileFormDto {
   @IsString() @MinLength(1, { message: 'name' }) @MaxLength(200, { message: 'name' })
   name: string;
 
-  @IsOptional() @IsString() @Matches(/^$|^\+?[0-9 ()\-.]{5,30}$/, { message: 'phone' })
+  @Optional() @IsString() @Matches(/^$|^\+?[0-9 ()\-.]{5,30}$/, { message: 'phone' })
   phone?: string;
 
-  @IsOptional() @IsString() @IsIn(['', ...LANGS], { message: 'language' })
+  @Optional() @IsString() @IsIn(['', ...LANGS], { message: 'language' })
   language?: string;
 
-  @IsOptional() @IsString() @MaxLength(200, { message: 'company' })
+  @Optional() @IsString() @MaxLength(200, { message: 'company' })
   company?: string;
 }
 
@@ -24,7 +25,7 @@ export class RegisterFormDto extends ProfileFormDto {
   @IsString() @MinLength(8, { message: 'password' }) @MaxLength(256, { message: 'password' })
   password: string;
 
-  @IsOptional() @IsString() @MaxLength(2000, { message: 'message' })
+  @Optional() @IsString() @MaxLength(2000, { message: 'message' })
   message?: string;
 }
 

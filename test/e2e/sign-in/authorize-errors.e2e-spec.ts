@@ -224,10 +224,14 @@ describe('sign-in: authorize endpoint errors', () => {
       await expectRedirectedError({ ...base(), response_type: 'id_token', nonce: '' }, 'invalid_request', 'fragment');
     });
 
-    it('nonce is not required for code, code token and token', async () => {
-      for (const response_type of ['code', 'code token', 'token']) {
+    it('nonce is required for code token with openid (a hybrid flow: OIDC Core §3.3.2.11), not for code or token', async () => {
+      const response = await expectRedirectedError({ ...base(), response_type: 'code token', nonce: undefined }, 'invalid_request', 'fragment');
+      expect(response.params.error_description).toContain('nonce');
+      for (const response_type of ['code', 'token']) {
         expect(isLoginRedirect(await get({ ...base(), response_type, nonce: undefined }))).toBe(true);
       }
+      // Without openid, code token is plain OAuth: no ID token, so no nonce.
+      expect(isLoginRedirect(await get({ ...base(), response_type: 'code token', scope: 'read', nonce: undefined }))).toBe(true);
     });
 
     it('response_mode=query with a response type that returns tokens: invalid_request, sent in the fragment', async () => {

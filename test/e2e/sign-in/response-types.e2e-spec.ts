@@ -140,7 +140,7 @@ describe('sign-in: response types and response modes', () => {
     expect(implicit.params.refresh_token).toBeUndefined();
     expect(implicit.params.scope).toBe('openid');
     const hybrid = readResponse(
-      await browser.get(authorizeUrl(ts, setup.instance, { client_id: setup.app.clientId, redirect_uri: CALLBACK, response_type: 'code token', scope: 'openid offline_access', state: 's' })),
+      await browser.get(authorizeUrl(ts, setup.instance, { client_id: setup.app.clientId, redirect_uri: CALLBACK, response_type: 'code token', scope: 'openid offline_access', nonce: 'n', state: 's' })),
     );
     expect(hybrid.params.refresh_token).toBeUndefined();
     const tokens = await exchangeCode(ts, setup.instance, setup.app, hybrid.params.code);

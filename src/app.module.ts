@@ -24,6 +24,7 @@ import { TrustedApplicationsModule } from './modules/trusted-applications/truste
 import { UserinfoModule } from './modules/userinfo/userinfo.module';
 import { UsersModule } from './modules/users/users.module';
 import { CorsModule } from './modules/cors/cors.module';
+import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
 import { AllowedMethods } from './common/http/allowed-methods';
 
 @Module({})
@@ -51,6 +52,7 @@ export class AppModule {
         RevocationModule,
         DiscoveryModule,
         CorsModule,
+        HousekeepingModule,
         DemoModule,
       ],
       controllers: [HealthController],

@@ -33,6 +33,10 @@ export interface AppConfig {
   requestTimeoutSeconds: number;
   smtpUrl?: string;
   mailFrom: string;
+  /** Seconds between purges of expired rows on each node (modules/housekeeping); 0 never purges by itself. */
+  housekeepingIntervalSeconds: number;
+  /** Days the audit log keeps an event; 0 keeps every event. */
+  auditRetentionDays: number;
 }
 
 export class InvalidConfiguration extends Error {}
@@ -69,6 +73,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutSeconds: dto.REQUEST_TIMEOUT_SECONDS ?? 30,
     smtpUrl: dto.SMTP_URL,
     mailFrom: dto.MAIL_FROM || 'ERP.net ID <no-reply@localhost>',
+    housekeepingIntervalSeconds: dto.HOUSEKEEPING_INTERVAL_SECONDS ?? 3600,
+    auditRetentionDays: dto.AUDIT_RETENTION_DAYS ?? 0,
   };
 }
 

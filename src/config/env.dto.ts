@@ -62,6 +62,14 @@ export class EnvDto {
   @IsOptional() @Transform(toBool) @IsBoolean()
   FAST_LANE?: boolean;
 
+  /** Seconds between purges of expired codes, tokens, sessions and links on each node; 0: only POST /admin/v1/housekeeping. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(604800)
+  HOUSEKEEPING_INTERVAL_SECONDS?: number;
+
+  /** Days the audit log keeps an event; 0 (the default) keeps them all. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(36500)
+  AUDIT_RETENTION_DAYS?: number;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 }

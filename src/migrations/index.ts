@@ -8,6 +8,7 @@ import { RefreshTokenIssuedJti1764000600000 } from './1764000600000-RefreshToken
 import { AuthorizationCodeFrontChannelJti1764000700000 } from './1764000700000-AuthorizationCodeFrontChannelJti';
 import { SessionOrigin1764000800000 } from './1764000800000-SessionOrigin';
 import { AccountTokenEmail1764000900000 } from './1764000900000-AccountTokenEmail';
+import { HousekeepingIndexes1764001000000 } from './1764001000000-HousekeepingIndexes';
 
 /** Every migration, in order; the data source runs them on start. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AuthorizationCodeFrontChannelJti1764000700000,
   SessionOrigin1764000800000,
   AccountTokenEmail1764000900000,
+  HousekeepingIndexes1764001000000,
 ];

@@ -13,6 +13,7 @@ const SPECIAL: Record<string, AdminAuditName> = {
   'POST /admin/v1/instances/:name/keys/rotate': { entity: 'keys', action: 'keys.rotated' },
   'POST /admin/v1/instances/:name/reference-tokens': { entity: 'reference-token', action: 'reference-token.issued' },
   'DELETE /admin/v1/instances/:name/reference-tokens/:id': { entity: 'reference-token', action: 'reference-token.revoked' },
+  'POST /admin/v1/housekeeping': { entity: 'housekeeping', action: 'housekeeping.run' },
 };
 
 const singular = (collection: string) => collection.replace(/s$/, '');

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { BufferedCounter, BufferedHistogram } from './buffered-metrics';
 import { clusterMetrics, shareWithCluster } from './cluster-metrics';
 
@@ -47,6 +47,21 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  private readonly purged = new Counter({
+    name: 'housekeeping_deleted_rows_total',
+    help: 'Expired rows deleted by housekeeping, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly lastPurge = new Gauge({
+    name: 'housekeeping_last_run_timestamp_seconds',
+    help: 'When housekeeping last finished a purge (Unix time); alert when it falls far behind HOUSEKEEPING_INTERVAL_SECONDS',
+    registers: [this.registry],
+    // Across a node's workers: the latest of them.
+    aggregator: 'max',
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     shareWithCluster(this.registry);
@@ -72,6 +87,14 @@ export class MetricsService implements OnModuleDestroy {
 
   signInFailed(instance: string, reason: string): void {
     this.signInFailures.inc({ instance, reason });
+  }
+
+  rowsPurged(table: string, count: number): void {
+    this.purged.inc({ table }, count);
+  }
+
+  purgeFinished(at: Date): void {
+    this.lastPurge.set(at.getTime() / 1000);
   }
 
   get contentType(): string {

@@ -1,12 +1,9 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
 // Note: for INSERT/UPDATE … RETURNING through DataSource.query, TypeORM's postgres driver answers
 // rows for INSERT … ON CONFLICT and [rows, affectedCount] for UPDATE.
-
-/** How often each node purges rows no policy can still need (lockout windows are at most a day). */
-const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** The failure counter of an account, whichever of its names (Login or Email) was typed. */
 export const userSubject = (userId: string) => `user:${userId}`;
@@ -24,19 +21,8 @@ export interface FailureState {
  * failure or skip the lock. Times are the database's, one clock for all nodes.
  */
 @Injectable()
-export class SignInFailuresRepository implements OnModuleInit, OnModuleDestroy {
-  private purgeTimer?: NodeJS.Timeout;
-
+export class SignInFailuresRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  onModuleInit(): void {
-    this.purgeTimer = setInterval(() => void this.purge().catch(() => undefined), PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.purgeTimer);
-  }
 
   /** Whether the subject is locked now, has failures counted ('counting'), or none at all. */
   async lockState(instanceId: string, subject: string): Promise<LockState> {
@@ -83,10 +69,5 @@ export class SignInFailuresRepository implements OnModuleInit, OnModuleDestroy {
       [instanceId, userIds],
     );
     return new Map(rows.map((r) => [r.userId, new Date(r.lockedUntil)]));
-  }
-
-  /** Drops rows older than any window (SignInLockoutSeconds is at most a day). */
-  async purge(): Promise<void> {
-    await this.db.query(`DELETE FROM sign_in_failures WHERE last_failed_at < now() - interval '1 day'`);
   }
 }

@@ -25,6 +25,7 @@ import { UserinfoModule } from './modules/userinfo/userinfo.module';
 import { UsersModule } from './modules/users/users.module';
 import { CorsModule } from './modules/cors/cors.module';
 import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
+import { PushedAuthorizationModule } from './modules/par/pushed-authorization.module';
 import { AllowedMethods } from './common/http/allowed-methods';
 
 @Module({})
@@ -53,6 +54,7 @@ export class AppModule {
         DiscoveryModule,
         CorsModule,
         HousekeepingModule,
+        PushedAuthorizationModule,
         DemoModule,
       ],
       controllers: [HealthController],

@@ -9,6 +9,7 @@ import { AuthorizationCodeFrontChannelJti1764000700000 } from './1764000700000-A
 import { SessionOrigin1764000800000 } from './1764000800000-SessionOrigin';
 import { AccountTokenEmail1764000900000 } from './1764000900000-AccountTokenEmail';
 import { HousekeepingIndexes1764001000000 } from './1764001000000-HousekeepingIndexes';
+import { PushedAuthorizationRequests1764001100000 } from './1764001100000-PushedAuthorizationRequests';
 
 /** Every migration, in order; the data source runs them on start. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   SessionOrigin1764000800000,
   AccountTokenEmail1764000900000,
   HousekeepingIndexes1764001000000,
+  PushedAuthorizationRequests1764001100000,
 ];

@@ -17,6 +17,7 @@ export type OAuthErrorCode =
   | 'account_selection_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
+  | 'invalid_request_uri'
   | 'invalid_request_object'
   | 'unsupported_token_type'
   | 'not_found';
@@ -52,6 +53,8 @@ export class InteractionRequired extends OAuthError { readonly error = 'interact
 export class ConsentRequired extends OAuthError { readonly error = 'consent_required'; }
 export class RequestNotSupported extends OAuthError { readonly error = 'request_not_supported'; }
 export class RequestUriNotSupported extends OAuthError { readonly error = 'request_uri_not_supported'; }
+/** A request_uri that names no pushed request of this application (OIDC Core §3.1.2.6): unknown, expired or used. */
+export class InvalidRequestUri extends OAuthError { readonly error = 'invalid_request_uri'; override readonly allowRedirect = false; }
 export class InvalidRequestObject extends OAuthError { readonly error = 'invalid_request_object'; }
 export class UnsupportedTokenType extends OAuthError { readonly error = 'unsupported_token_type'; }
 /** The redirect_uri is not registered: the error is shown, never redirected (RFC 6749 §4.1.2.1). */

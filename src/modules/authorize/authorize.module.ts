@@ -5,11 +5,12 @@ import { TrustedApplicationsModule } from '../trusted-applications/trusted-appli
 import { UsersModule } from '../users/users.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
+import { PushedRequestsRepository } from './pushed-requests.repository';
 
 @Module({
   imports: [SessionStoreModule, UserTokensModule, TrustedApplicationsModule, UsersModule],
   controllers: [AuthorizeController],
-  providers: [AuthorizeService],
-  exports: [AuthorizeService],
+  providers: [AuthorizeService, PushedRequestsRepository],
+  exports: [AuthorizeService, PushedRequestsRepository],
 })
 export class AuthorizeModule {}

@@ -8,7 +8,7 @@ import { deriveSecret } from '../../common/crypto/derived-secret';
 import { randomToken } from '../../common/crypto/random';
 import { seal, unseal } from '../../common/crypto/sealed';
 import { ViewRenderer } from '../../common/http/views';
-import { InteractionRequired, LoginRequired } from '../../common/oauth/errors';
+import { InteractionRequired, InvalidRequest, InvalidRequestUri, LoginRequired } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { pickLang, type Lang } from '../session/i18n';
 import { IdTokenHintVerifier } from '../session/id-token-hint';
@@ -27,6 +27,7 @@ import { AuthorizationError } from './authorization.error';
 import { deliverAuthorizationResponse } from './authorize.response';
 import type { ValidatedAuthorizeRequest } from './authorize.types';
 import { validateAuthorize } from './authorize.validator';
+import { PUSHED_REQUEST_URI_PREFIX, PushedRequestsRepository } from './pushed-requests.repository';
 import { requestedSubjects } from './requested-subject';
 
 /** How long a person has to sign in before the pending request expires. */
@@ -52,6 +53,7 @@ export class AuthorizeService {
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly hints: IdTokenHintVerifier,
+    private readonly pushed: PushedRequestsRepository,
   ) {
     this.sealKey = deriveSecret(config.keyEncryptionKey, 'pending-authorization');
   }
@@ -65,7 +67,7 @@ export class AuthorizeService {
   }
 
   async authorize(tenant: Tenant, params: Record<string, unknown>, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const validated = await this.validate(tenant, params);
+    const validated = await this.validate(tenant, await this.pushedRequest(tenant, params));
     const session = await this.sessions.findByCookie(tenant, readSignedCookie(request, SESSION_COOKIE));
     const user = session ? await this.users.findById(tenant.id, session.userId) : null;
     const lang = pickLang(validated.params.ui_locales as string | undefined, request.headers['accept-language']);
@@ -83,6 +85,22 @@ export class AuthorizeService {
       return reply.redirect(this.loginUrl(tenant, validated, refusal ? 'not-allowed' : undefined), 302);
     }
     return this.respond(tenant, validated, session!, user!, reply, lang);
+  }
+
+  /**
+   * The request a pushed request's request_uri stands for (RFC 9126 §4): the parameters its
+   * application pushed, used once; whatever else was sent beside client_id is ignored. Any other
+   * request_uri is left to the checks, which refuse it. Errors are shown, never redirected: no
+   * redirect_uri is known to be the client's yet.
+   */
+  private async pushedRequest(tenant: Tenant, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const requestUri = params.request_uri;
+    if (typeof requestUri !== 'string' || !requestUri.startsWith(PUSHED_REQUEST_URI_PREFIX)) return params;
+    const clientId = stringParam(params, 'client_id');
+    if (!clientId) throw new AuthorizationError(new InvalidRequest('missing required parameter(s) client_id'), undefined, tenant.name);
+    const pushed = await this.pushed.take(tenant.id, requestUri.slice(PUSHED_REQUEST_URI_PREFIX.length), clientId, this.clock.now());
+    if (!pushed) throw new AuthorizationError(new InvalidRequestUri('request_uri is unknown, expired or already used'), undefined, tenant.name);
+    return pushed;
   }
 
   /** Issues what the response_type asks for and sends it to the client. */

@@ -21,6 +21,8 @@ export function openidConfiguration(tenant: Tenant, caps: DiscoveryCapabilities)
     token_endpoint: `${iss}/connect/token`,
     userinfo_endpoint: `${iss}/connect/userinfo`,
     end_session_endpoint: `${iss}/connect/endsession`,
+    pushed_authorization_request_endpoint: `${iss}/connect/par`,
+    require_pushed_authorization_requests: false,
     scopes_supported: caps.scopes,
     claims_supported: [
       ...SUPPORTED_USER_CLAIMS,

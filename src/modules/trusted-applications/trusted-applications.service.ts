@@ -126,8 +126,9 @@ export class TrustedApplicationsService implements OnModuleInit {
     await this.changes.publish({ topic: 'trusted-application', instanceId: instance.id, key: applicationUri });
   }
 
-  /** The codes and refresh tokens issued under an ApplicationUri, which no later application of that name may inherit. */
+  /** The pushed requests, codes and refresh tokens of an ApplicationUri, which no later application of that name may inherit. */
   private async dropGrants(instance: InstanceRecord, applicationUri: string): Promise<void> {
+    await this.applications.query('DELETE FROM pushed_authorization_requests WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
     await this.applications.query('DELETE FROM authorization_codes WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
     await this.applications.query('DELETE FROM refresh_tokens WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
   }

@@ -51,6 +51,14 @@ describe('CORS', () => {
     expect([unauthenticated.status, unauthenticated.headers['access-control-allow-origin']]).toEqual([401, SPA]);
   });
 
+  it('the pushed authorization request endpoint admits the same origins as the token endpoint', async () => {
+    const { instance } = await clientCredentialsSetup(ts, { ImpersonateLoginUrl: `${SPA}/callback` });
+    const preflight = (origin: string) =>
+      ts.http().options('/id/connect/par').set('Host', instance.host).set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+    expect((await preflight(SPA)).headers['access-control-allow-origin']).toBe(SPA);
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('an application disabled or changed takes its origin with it at once', async () => {
     const { instance, app } = await clientCredentialsSetup(ts, { ImpersonateLoginUrl: `${SPA}/callback` });
     const revocation = () => ts.http().post('/id/connect/revocation').set('Host', instance.host).set('Origin', SPA).type('form').send({ client_id: app.clientId, client_secret: app.clientSecret, token: 'x' });

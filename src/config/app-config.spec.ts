@@ -39,6 +39,9 @@ describe(loadConfig.name, () => {
       requestTimeoutSeconds: 30,
       smtpUrl: undefined,
       mailFrom: 'ERP.net ID <no-reply@localhost>',
+      housekeepingIntervalSeconds: 3600,
+      auditRetentionDays: 0,
+      keyRotationDays: 90,
     });
   });
 
@@ -65,6 +68,9 @@ describe(loadConfig.name, () => {
       REQUEST_TIMEOUT_SECONDS: '45',
       SMTP_URL: 'smtp://mail.example.com:587',
       MAIL_FROM: 'ERP.net ID <id@example.com>',
+      HOUSEKEEPING_INTERVAL_SECONDS: '600',
+      AUDIT_RETENTION_DAYS: '365',
+      KEY_ROTATION_DAYS: '30',
     });
     expect(sut).toEqual({
       port: 8080,
@@ -84,6 +90,9 @@ describe(loadConfig.name, () => {
       requestTimeoutSeconds: 45,
       smtpUrl: 'smtp://mail.example.com:587',
       mailFrom: 'ERP.net ID <id@example.com>',
+      housekeepingIntervalSeconds: 600,
+      auditRetentionDays: 365,
+      keyRotationDays: 30,
     });
   });
 

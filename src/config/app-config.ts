@@ -37,6 +37,8 @@ export interface AppConfig {
   housekeepingIntervalSeconds: number;
   /** Days the audit log keeps an event; 0 keeps every event. */
   auditRetentionDays: number;
+  /** Days an instance's newest signing key signs before housekeeping rotates it; 0 rotates only when asked. */
+  keyRotationDays: number;
 }
 
 export class InvalidConfiguration extends Error {}
@@ -75,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: dto.MAIL_FROM || 'ERP.net ID <no-reply@localhost>',
     housekeepingIntervalSeconds: dto.HOUSEKEEPING_INTERVAL_SECONDS ?? 3600,
     auditRetentionDays: dto.AUDIT_RETENTION_DAYS ?? 0,
+    keyRotationDays: dto.KEY_ROTATION_DAYS ?? 90,
   };
 }
 

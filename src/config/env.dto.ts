@@ -70,6 +70,10 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(36500)
   AUDIT_RETENTION_DAYS?: number;
 
+  /** Days an instance's newest key signs before housekeeping rotates its keys; 0: only POST …/keys/rotate. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3650)
+  KEY_ROTATION_DAYS?: number;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
 }

@@ -40,7 +40,7 @@ describe('rate-limit rules', () => {
       'POST /id/account/verify',
     ]);
     expect(routes('sign-in-per-account')).toEqual(['POST /id/account/login']);
-    expect(routes('back-channel-per-client')).toEqual(['POST /id/connect/introspect', 'POST /id/connect/revocation', 'POST /id/connect/token']);
+    expect(routes('back-channel-per-client')).toEqual(['POST /id/connect/introspect', 'POST /id/connect/par', 'POST /id/connect/revocation', 'POST /id/connect/token']);
     expect(RATE_LIMIT_RULES.map((r) => [r.limit, r.response])).toEqual([
       ['SignInRateLimitPerIp', 'page'],
       ['SignInRateLimitPerAccount', 'page'],

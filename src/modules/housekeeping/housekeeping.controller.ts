@@ -4,7 +4,7 @@ import { AdminGuard } from '../admin-auth/admin.guard';
 import { AdminAuditInterceptor } from '../audit/admin-audit.interceptor';
 import { HousekeepingService } from './housekeeping.service';
 
-/** `POST /admin/v1/housekeeping`: purge expired rows now, and say how many of each went. */
+/** `POST /admin/v1/housekeeping`: purge expired rows and rotate due keys now; say how many rows of each kind went, and whose keys. */
 @Controller('admin/v1/housekeeping')
 @UseGuards(AdminGuard)
 @UseInterceptors(AdminAuditInterceptor)
@@ -15,6 +15,6 @@ export class HousekeepingController {
   @HttpCode(200)
   async run(@Body() body: unknown) {
     assertNoBody(body);
-    return { Deleted: await this.housekeeping.purge() };
+    return this.housekeeping.run();
   }
 }

@@ -82,6 +82,12 @@ export class InstancesService implements OnModuleInit {
     return rows.map(toRecord);
   }
 
+  /** By id, uncached: for the server's own scheduled work. */
+  async findById(id: string): Promise<InstanceRecord | null> {
+    const row = await this.instances.findOne({ where: { id }, relations: { hosts: true } });
+    return row ? toRecord(row) : null;
+  }
+
   async getByName(name: string): Promise<InstanceRecord> {
     const row = await this.instances
       .createQueryBuilder('i')

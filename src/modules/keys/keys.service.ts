@@ -76,11 +76,35 @@ export class KeysService implements OnModuleInit {
 
   /** Announces a new key now; it signs after the propagation delay, and the keys it replaces retire then. */
   async rotate(instance: InstanceRecord): Promise<KeyView[]> {
+    await this.replaceKeys(instance);
+    return this.list(instance.id);
+  }
+
+  /**
+   * The scheduled rotation: rotates when no key of the instance signs (or is to sign) from later
+   * than `dueBefore`. Nodes that try at once are put in line by the lock on the key rows; the
+   * first rotates, the others then see its new key and leave it. True when this call rotated.
+   */
+  async rotateIfDue(instance: InstanceRecord, dueBefore: Date): Promise<boolean> {
+    return this.replaceKeys(instance, (current) => current.every((key) => key.activatesAt.getTime() <= dueBefore.getTime()));
+  }
+
+  /** The instances (ids) whose newest key has signed since before `dueBefore`, at most `limit`, in no set order. */
+  async dueForRotation(dueBefore: Date, limit: number): Promise<string[]> {
+    const rows: { instanceId: string }[] = await this.keys.query(
+      `SELECT instance_id AS "instanceId" FROM signing_keys GROUP BY instance_id HAVING max(activates_at) <= $1 ORDER BY random() LIMIT $2`,
+      [dueBefore, limit],
+    );
+    return rows.map((r) => r.instanceId);
+  }
+
+  private async replaceKeys(instance: InstanceRecord, due: (current: SigningKeyEntity[]) => boolean = () => true): Promise<boolean> {
     const now = this.clock.now();
     const plan = rotationPlan(now, this.config.keyPropagationDelaySeconds * 1000, publishedAfterRetirementMs(instance.settings));
     const fresh = await this.newKey(instance.id, plan.newKey.activatesAt);
-    await this.keys.manager.transaction(async (tx) => {
+    const rotated = await this.keys.manager.transaction(async (tx) => {
       const current = await tx.find(SigningKeyEntity, { where: { instanceId: instance.id }, lock: { mode: 'pessimistic_write' } });
+      if (!due(current)) return false;
       for (const key of current) {
         const state = keyState(key, now);
         if (state === 'Active' || state === 'Pending') {
@@ -90,9 +114,10 @@ export class KeysService implements OnModuleInit {
         }
       }
       await tx.save(fresh);
+      return true;
     });
-    await this.changes.publish({ topic: 'keys', instanceId: instance.id });
-    return this.list(instance.id);
+    if (rotated) await this.changes.publish({ topic: 'keys', instanceId: instance.id });
+    return rotated;
   }
 
   /**

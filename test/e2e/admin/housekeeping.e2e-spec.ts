@@ -1,7 +1,9 @@
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { HousekeepingService } from '../../../src/modules/housekeeping/housekeeping.service';
-import { auth } from '../../utils/fixtures';
+import { auth, createInstance } from '../../utils/fixtures';
+import { InstancesService } from '../../../src/modules/instances/instances.service';
+import { KeysService } from '../../../src/modules/keys/keys.service';
 import { nodeEnv, startServerProcess, within } from '../../utils/server-process';
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { hostOf, obtainCode, setupInstance, signInTokens, type Setup } from '../sign-in/authorize.fixture';
@@ -81,7 +83,7 @@ describe('housekeeping: expired codes, tokens, sessions and links are deleted', 
 
   it('two runs asked at once share one purge', async () => {
     const service = ts.server.app.get(HousekeepingService);
-    const [a, b] = [service.purge(), service.purge()];
+    const [a, b] = [service.run(), service.run()];
     expect(a).toBe(b);
     await a;
   });
@@ -95,6 +97,61 @@ describe('housekeeping: expired codes, tokens, sessions and links are deleted', 
     expect(events.status).toBe(200);
     expect(events.body.length).toBeGreaterThanOrEqual(1);
     expect(events.body[0]).toMatchObject({ Action: 'housekeeping.run', Actor: 'admin-api' });
+  });
+
+  describe('scheduled key rotation (KEY_ROTATION_DAYS, default 90)', () => {
+    const keysOf = async (name: string) => (await ts.http().get(`/admin/v1/instances/${name}/keys`).set(auth).expect(200)).body as { Kid: string; State: string }[];
+    const age = (name: string, days: number) =>
+      db.query(`UPDATE signing_keys SET activates_at = now() - $2 * interval '1 day' WHERE instance_id = (SELECT id FROM instances WHERE name = $1)`, [name, days]);
+
+    it("rotates an instance whose newest key has signed for 90 days, once, as POST …/keys/rotate would, and audits it", async () => {
+      const due = await createInstance(ts);
+      const young = await createInstance(ts);
+      await age(due.name, 91);
+      await age(young.name, 89);
+      const [before] = await keysOf(due.name);
+
+      const res = await run();
+      expect(res.status).toBe(200);
+      expect(res.body.RotatedKeys).toContain(due.name);
+      expect(res.body.RotatedKeys).not.toContain(young.name);
+      const after = await keysOf(due.name);
+      expect(after).toHaveLength(2);
+      // The new key is announced first (KEY_PROPAGATION_DELAY_SECONDS is 0 here, so it signs at once); the old one stays published.
+      expect(after.find((k) => k.Kid === before.Kid)!.State).toBe('Retired');
+      expect(after.find((k) => k.Kid !== before.Kid)!.State).toBe('Active');
+      expect(await keysOf(young.name)).toHaveLength(1);
+
+      // The next run finds it done.
+      expect((await run()).body.RotatedKeys).not.toContain(due.name);
+      expect(await keysOf(due.name)).toHaveLength(2);
+
+      const events = await ts.http().get('/admin/v1/audit').query({ instance: due.name, action: 'keys.rotated' }).set(auth);
+      expect(events.body).toEqual([expect.objectContaining({ Actor: 'housekeeping', Action: 'keys.rotated', Target: due.name, Details: { scheduled: true, keyRotationDays: 90 } })]);
+    });
+
+    it('two nodes finding the same instance due rotate it once', async () => {
+      const due = await createInstance(ts);
+      await age(due.name, 100);
+      const keys = ts.server.app.get(KeysService);
+      const instance = await ts.server.app.get(InstancesService).getByName(due.name);
+      const dueBefore = new Date(Date.now() - 90 * 86_400_000);
+      const outcomes = await Promise.all([keys.rotateIfDue(instance, dueBefore), keys.rotateIfDue(instance, dueBefore), keys.rotateIfDue(instance, dueBefore)]);
+      expect(outcomes.filter(Boolean)).toHaveLength(1);
+      expect(await keysOf(due.name)).toHaveLength(2);
+    });
+
+    it('KEY_ROTATION_DAYS=0 leaves keys to the operator', async () => {
+      const manual = await startTestServer({ KEY_ROTATION_DAYS: '0' });
+      try {
+        const instance = await createInstance(manual);
+        await manual.server.app.get(DataSource).query(`UPDATE signing_keys SET activates_at = now() - interval '400 days' WHERE instance_id = (SELECT id FROM instances WHERE name = $1)`, [instance.name]);
+        const res = await manual.http().post('/admin/v1/housekeeping').set(auth);
+        expect(res.body.RotatedKeys).toEqual([]);
+      } finally {
+        await manual.close();
+      }
+    });
   });
 
   it('AUDIT_RETENTION_DAYS purges audit events older than that, and only then', async () => {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CorsOrigins } from './cors-origins';
 
 /** Public metadata: any web page may read it (OIDC Discovery, JWKS, auto-discovery). */
-export const PUBLIC_CORS_PATHS: ReadonlySet<string> = new Set(['/id/.well-known/openid-configuration', '/id/.well-known/openid-configuration/jwks', '/sys/auto-discovery']);
+export const PUBLIC_CORS_PATHS: ReadonlySet<string> = new Set(['/id/.well-known/openid-configuration', '/id/.well-known/openid-configuration/jwks', '/.well-known/oauth-authorization-server/id', '/sys/auto-discovery']);
 /** Called by single-page applications with their tokens: only from the instance's CorsOrigins. */
 export const APPLICATION_CORS_PATHS: ReadonlySet<string> = new Set(['/id/connect/token', '/id/connect/par', '/id/connect/userinfo', '/id/connect/revocation']);
 

@@ -28,6 +28,18 @@ describe('discovery and keys', () => {
     expect(res.body.introspection_endpoint_auth_methods_supported).not.toContain('none');
   });
 
+  it('serves the same metadata at the RFC 8414 address, the well-known suffix inserted before /id', async () => {
+    const instance = await createInstance(ts);
+    const oidc = await ts.http().get('/id/.well-known/openid-configuration').set('Host', instance.host).expect(200);
+    const rfc8414 = await ts.http().get('/.well-known/oauth-authorization-server/id').set('Host', instance.host).set('Origin', 'https://any.example').expect(200);
+    expect(rfc8414.body).toEqual(oidc.body);
+    expect(rfc8414.body.issuer).toBe(`http://${instance.host}/id`);
+    expect(rfc8414.headers['access-control-allow-origin']).toBe('*');
+    expect(rfc8414.headers['cache-control']).toMatch(/max-age=\d+/);
+    // An unknown host has no metadata, as it has no instance.
+    expect((await ts.http().get('/.well-known/oauth-authorization-server/id').set('Host', 'nobody.test.local')).status).toBe(404);
+  });
+
   it('JWKS is cached no longer than a new key waits before it signs (KEY_PROPAGATION_DELAY_SECONDS, at most 300 s), through Fastify and the fast lane', async () => {
     for (const [delay, cache] of [['20', 'public, max-age=20'], ['3600', 'public, max-age=300']]) {
       const other = await startTestServer({ KEY_PROPAGATION_DELAY_SECONDS: delay });

@@ -26,6 +26,7 @@ import { UsersModule } from './modules/users/users.module';
 import { CorsModule } from './modules/cors/cors.module';
 import { HousekeepingModule } from './modules/housekeeping/housekeeping.module';
 import { PushedAuthorizationModule } from './modules/par/pushed-authorization.module';
+import { DeviceModule } from './modules/device/device.module';
 import { AllowedMethods } from './common/http/allowed-methods';
 
 @Module({})
@@ -55,6 +56,7 @@ export class AppModule {
         CorsModule,
         HousekeepingModule,
         PushedAuthorizationModule,
+        DeviceModule,
         DemoModule,
       ],
       controllers: [HealthController],

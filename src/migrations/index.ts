@@ -10,6 +10,7 @@ import { SessionOrigin1764000800000 } from './1764000800000-SessionOrigin';
 import { AccountTokenEmail1764000900000 } from './1764000900000-AccountTokenEmail';
 import { HousekeepingIndexes1764001000000 } from './1764001000000-HousekeepingIndexes';
 import { PushedAuthorizationRequests1764001100000 } from './1764001100000-PushedAuthorizationRequests';
+import { DeviceAuthorization1764001200000 } from './1764001200000-DeviceAuthorization';
 
 /** Every migration, in order; the data source runs them on start. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AccountTokenEmail1764000900000,
   HousekeepingIndexes1764001000000,
   PushedAuthorizationRequests1764001100000,
+  DeviceAuthorization1764001200000,
 ];

@@ -18,6 +18,9 @@ export type OAuthErrorCode =
   | 'request_not_supported'
   | 'request_uri_not_supported'
   | 'invalid_request_uri'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
   | 'invalid_request_object'
   | 'unsupported_token_type'
   | 'not_found';
@@ -76,5 +79,9 @@ export class MethodNotAllowed extends OAuthError {
     super(`${method} is not allowed at this URL, which takes ${allow.join(', ')}`);
   }
 }
+/** RFC 8628 §3.5: the device polls before the person has answered; slow_down when it polls faster than its interval. */
+export class AuthorizationPending extends OAuthError { readonly error = 'authorization_pending'; }
+export class SlowDown extends OAuthError { readonly error = 'slow_down'; }
+export class ExpiredToken extends OAuthError { readonly error = 'expired_token'; }
 export class TemporarilyUnavailable extends OAuthError { readonly error = 'temporarily_unavailable'; override readonly status = 503; }
 export class ServerError extends OAuthError { readonly error = 'server_error'; override readonly status = 500; }

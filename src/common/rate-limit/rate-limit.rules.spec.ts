@@ -30,8 +30,10 @@ describe('rate-limit rules', () => {
   it('cover the sign-in forms and the back-channel endpoints, each limit an instance setting', () => {
     const routes = (name: string) => [...RATE_LIMIT_RULES.find((r) => r.name === name)!.routes].sort();
     expect(routes('sign-in-per-ip')).toEqual([
+      'GET /id/account/device',
       'GET /id/account/external/:provider',
       'GET /id/account/external/callback',
+      'POST /id/account/device',
       'POST /id/account/forgot',
       'POST /id/account/login',
       'POST /id/account/profile',
@@ -40,7 +42,7 @@ describe('rate-limit rules', () => {
       'POST /id/account/verify',
     ]);
     expect(routes('sign-in-per-account')).toEqual(['POST /id/account/login']);
-    expect(routes('back-channel-per-client')).toEqual(['POST /id/connect/introspect', 'POST /id/connect/par', 'POST /id/connect/revocation', 'POST /id/connect/token']);
+    expect(routes('back-channel-per-client')).toEqual(['POST /id/connect/deviceauthorization', 'POST /id/connect/introspect', 'POST /id/connect/par', 'POST /id/connect/revocation', 'POST /id/connect/token']);
     expect(RATE_LIMIT_RULES.map((r) => [r.limit, r.response])).toEqual([
       ['SignInRateLimitPerIp', 'page'],
       ['SignInRateLimitPerAccount', 'page'],

@@ -45,11 +45,13 @@ const SIGN_IN_FORMS = new Set([
   'POST /id/account/reset',
   'POST /id/account/profile',
   'POST /id/account/verify',
+  'GET /id/account/device',
+  'POST /id/account/device',
   'GET /id/account/external/:provider',
   'GET /id/account/external/callback',
 ]);
 /** The back-channel endpoints where applications authenticate with a secret. */
-const BACK_CHANNEL = new Set(['POST /id/connect/token', 'POST /id/connect/par', 'POST /id/connect/introspect', 'POST /id/connect/revocation']);
+const BACK_CHANNEL = new Set(['POST /id/connect/token', 'POST /id/connect/par', 'POST /id/connect/deviceauthorization', 'POST /id/connect/introspect', 'POST /id/connect/revocation']);
 
 /** Every limit, checked in this order; each route and rule counts separately per instance (see rate-limit.hook.ts). */
 export const RATE_LIMIT_RULES: readonly RateLimitRule[] = [

@@ -22,6 +22,7 @@ export function openidConfiguration(tenant: Tenant, caps: DiscoveryCapabilities)
     userinfo_endpoint: `${iss}/connect/userinfo`,
     end_session_endpoint: `${iss}/connect/endsession`,
     pushed_authorization_request_endpoint: `${iss}/connect/par`,
+    device_authorization_endpoint: `${iss}/connect/deviceauthorization`,
     require_pushed_authorization_requests: false,
     scopes_supported: caps.scopes,
     claims_supported: [

@@ -29,6 +29,7 @@ interface Purge {
 
 const PURGES: readonly Purge[] = [
   { name: 'PushedAuthorizationRequests', table: 'pushed_authorization_requests', over: `expires_at < $1::timestamptz` },
+  { name: 'DeviceAuthorizations', table: 'device_authorizations', over: `expires_at < $1::timestamptz - interval '1 hour'` },
   { name: 'AuthorizationCodes', table: 'authorization_codes', over: `expires_at < $1::timestamptz - interval '1 hour'` },
   { name: 'RefreshTokens', table: 'refresh_tokens', over: `expires_at < $1::timestamptz - interval '1 hour'` },
   // A revoked JWT is refused by its jti only until it expires; after that its exp refuses it.

@@ -2,6 +2,17 @@ export type Lang = 'en' | 'bg';
 export const LANGS: readonly Lang[] = ['en', 'bg'];
 
 const en = {
+  deviceTitle: 'Sign in on a device',
+  deviceEnterCode: 'Enter the code your device shows.',
+  deviceCode: 'Code',
+  deviceNext: 'Continue',
+  deviceConfirm: 'wants to sign in as you on a device. Go on only if the device in front of you shows this code:',
+  deviceScopes: 'It asks for',
+  deviceApprove: 'Allow',
+  deviceDeny: 'Deny',
+  deviceUnknownCode: 'This code is not valid, or it has expired or been used. Check it, or start again on the device.',
+  deviceApproved: 'Done. You can return to your device.',
+  deviceDenied: 'The device was not signed in.',
   signInTitle: 'Sign in',
   signInTo: 'to continue to',
   username: 'Username or email',
@@ -86,6 +97,17 @@ const en = {
 export type Messages = typeof en;
 
 const bg: Messages = {
+  deviceTitle: 'Вход на устройство',
+  deviceEnterCode: 'Въведете кода, показан на устройството.',
+  deviceCode: 'Код',
+  deviceNext: 'Продължи',
+  deviceConfirm: 'иска да влезе от ваше име на устройство. Продължете само ако устройството пред вас показва този код:',
+  deviceScopes: 'Иска достъп до',
+  deviceApprove: 'Разреши',
+  deviceDeny: 'Откажи',
+  deviceUnknownCode: 'Кодът не е валиден, изтекъл е или вече е използван. Проверете го или започнете отново от устройството.',
+  deviceApproved: 'Готово. Можете да се върнете към устройството.',
+  deviceDenied: 'Устройството не беше вписано.',
   signInTitle: 'Вход',
   signInTo: 'за да продължите към',
   username: 'Потребителско име или имейл',

@@ -65,6 +65,10 @@ export class TrustedApplicationEntity {
   @Column({ type: 'boolean', default: false })
   basicAuthenticationAllowed: boolean;
 
+  /** May start the device authorization grant (RFC 8628); off unless the operator turns it on. */
+  @Column({ type: 'boolean', default: false })
+  deviceFlowAllowed: boolean;
+
   @Column({ type: 'text', nullable: true })
   backChannelLogoutUri: string | null;
 

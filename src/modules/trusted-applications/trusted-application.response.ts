@@ -18,6 +18,7 @@ export function trustedApplicationResponse(a: TrustedApplicationEntity) {
     SystemUserAllowed: a.systemUserAllowed,
     AccessTokens: a.accessTokens,
     BasicAuthenticationAllowed: a.basicAuthenticationAllowed,
+    DeviceFlowAllowed: a.deviceFlowAllowed,
     BackChannelLogoutUri: a.backChannelLogoutUri,
     FrontChannelLogoutUri: a.frontChannelLogoutUri,
     Notes: a.notes,

@@ -27,6 +27,7 @@ const DEFAULTS: Partial<TrustedApplicationEntity> = {
   systemUserAllowed: false,
   accessTokens: 'None',
   basicAuthenticationAllowed: false,
+  deviceFlowAllowed: false,
   backChannelLogoutUri: null,
   frontChannelLogoutUri: null,
   notes: null,
@@ -129,6 +130,7 @@ export class TrustedApplicationsService implements OnModuleInit {
   /** The pushed requests, codes and refresh tokens of an ApplicationUri, which no later application of that name may inherit. */
   private async dropGrants(instance: InstanceRecord, applicationUri: string): Promise<void> {
     await this.applications.query('DELETE FROM pushed_authorization_requests WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
+    await this.applications.query('DELETE FROM device_authorizations WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
     await this.applications.query('DELETE FROM authorization_codes WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
     await this.applications.query('DELETE FROM refresh_tokens WHERE instance_id = $1 AND application_uri = $2', [instance.id, applicationUri]);
   }
@@ -184,6 +186,7 @@ function fromDto(dto: TrustedApplicationPatchDto): Partial<TrustedApplicationEnt
     systemUserAllowed: dto.SystemUserAllowed,
     accessTokens: dto.AccessTokens,
     basicAuthenticationAllowed: dto.BasicAuthenticationAllowed,
+    deviceFlowAllowed: dto.DeviceFlowAllowed,
     backChannelLogoutUri: dto.BackChannelLogoutUri,
     frontChannelLogoutUri: dto.FrontChannelLogoutUri,
     notes: dto.Notes,

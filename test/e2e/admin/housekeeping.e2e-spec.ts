@@ -56,7 +56,7 @@ describe('housekeeping: expired codes, tokens, sessions and links are deleted', 
     expect(res.body.Deleted.RefreshTokens).toBeGreaterThanOrEqual(1);
     expect(res.body.Deleted.RevokedAccessTokens).toBeGreaterThanOrEqual(1);
     expect(res.body.Deleted.Sessions).toBeGreaterThanOrEqual(1);
-    expect(Object.keys(res.body.Deleted).sort()).toEqual(['AccountTokens', 'AuthorizationCodes', 'Outbox', 'PushedAuthorizationRequests', 'RefreshTokens', 'RevokedAccessTokens', 'Sessions', 'SignInFailures']);
+    expect(Object.keys(res.body.Deleted).sort()).toEqual(['AccountTokens', 'AuthorizationCodes', 'DeviceAuthorizations', 'Outbox', 'PushedAuthorizationRequests', 'RefreshTokens', 'RevokedAccessTokens', 'Sessions', 'SignInFailures']);
 
     const codeRows = (code: string) => count(`SELECT count(*) AS n FROM authorization_codes WHERE code_hash = encode(sha256($1::bytea), 'hex')`, [code]);
     expect(await codeRows(stale.code)).toBe(0);

@@ -20,7 +20,7 @@ describe('discovery and keys', () => {
       token_endpoint_auth_methods_supported: expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
       id_token_signing_alg_values_supported: ['RS256'],
     });
-    expect(res.body.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'implicit']);
+    expect(res.body.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'implicit']);
     expect(res.body.prompt_values_supported).toEqual(['none', 'login', 'select_account']);
     // A Public application authenticates with its client_id alone.
     expect(res.body.token_endpoint_auth_methods_supported).toContain('none');

@@ -49,6 +49,10 @@ export class TrustedApplicationPatchDto {
   @Optional() @IsBoolean()
   BasicAuthenticationAllowed?: boolean;
 
+  /** Our extension: the device authorization grant (RFC 8628) for this application. */
+  @Optional() @IsBoolean()
+  DeviceFlowAllowed?: boolean;
+
   /** Called by the server itself: on a port it can call. */
   @Nullable() @IsHttpUrl() @IsFetchablePort()
   BackChannelLogoutUri?: string | null;

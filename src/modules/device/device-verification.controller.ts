@@ -8,6 +8,7 @@ import type { Tenant } from '../../common/tenant/tenant';
 import { AuditService } from '../audit/audit.service';
 import { csrfToken, csrfValid } from '../session/csrf';
 import { messages, pickLang, type Lang } from '../session/i18n';
+import { displayName } from '../session/display-name';
 import { readSignedCookie, SESSION_COOKIE } from '../session/session-cookie';
 import { SessionsService } from '../session/sessions.service';
 import { UsersService } from '../users/users.service';
@@ -70,7 +71,7 @@ export class DeviceVerificationController {
       request: req,
     });
     const text = answer === 'approved' ? t.deviceApproved : t.deviceDenied;
-    return this.views.render(reply, 'message', { lang, t, title: t.deviceTitle, instanceName: tenant.name, heading: t.deviceTitle, text });
+    return this.views.render(reply, 'message', { lang, t, title: t.deviceTitle, instanceName: displayName(tenant), heading: t.deviceTitle, text });
   }
 
   private async signedIn(tenant: Tenant, req: FastifyRequest) {
@@ -97,7 +98,7 @@ export class DeviceVerificationController {
     return this.views.render(
       reply,
       'device',
-      { lang, t, title: t.deviceTitle, instanceName: tenant.name, action: `${tenant.issuer}/account/device`, csrf: csrfToken(req, reply), request, userCode: page.userCode, error: page.error && t[page.error] },
+      { lang, t, title: t.deviceTitle, instanceName: displayName(tenant), action: `${tenant.issuer}/account/device`, csrf: csrfToken(req, reply), request, userCode: page.userCode, error: page.error && t[page.error] },
       { status: page.status },
     );
   }

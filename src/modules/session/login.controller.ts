@@ -14,13 +14,10 @@ import { canSignIn, signInRefusal } from '../users/sign-in-policy';
 import { csrfToken, csrfValid } from './csrf';
 import { messages, pickLang, type Lang, type Messages } from './i18n';
 import { readSignedCookie, SESSION_COOKIE, setSessionCookie } from './session-cookie';
+import { displayName } from './display-name';
 import { EndSessionService } from './end-session.service';
 import { SessionsService } from './sessions.service';
 
-/** The Global authority is branded ERP.net ID; an instance shows its own name. */
-function displayName(tenant: Tenant): string {
-  return tenant.type === 'Global' ? 'ERP.net ID' : tenant.name;
-}
 
 interface LoginForm {
   username?: string;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { generators, type Client } from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium, startAppServer } from '../../utils/chromium';
+import { createApplication } from '../../utils/fixtures';
 import { rpClient } from '../../utils/oidc';
 import { startTestServer, type TestServer } from '../../utils/test-server';
 import { issuerOf, PASSWORD, signInSetup } from '../sign-in/sign-in.fixture';
@@ -163,6 +164,33 @@ describe('browser: sign-in in headless Chromium', () => {
       await page.getByRole('link', { name: 'English' }).click();
       await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
       expect(page.url()).toContain('request=');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a device sign-in: the person types the code shown by the device, checks the application, and allows it', async () => {
+    const { instance } = await signInSetup(ts, { ImpersonateLoginUrl: callback.url });
+    const tv = await createApplication(ts, instance, { Name: 'Warehouse Scanner', ClientType: 'Public', ApplicationSecretHash: null, ImpersonateAsInternalUserAllowed: true, DeviceFlowAllowed: true });
+    const started = await ts.http().post('/id/connect/deviceauthorization').set('Host', `${instance.host}:${ts.port}`).type('form').send({ client_id: tv.clientId, scope: 'openid' });
+    expect(started.status).toBe(200);
+    const { context, page, problems } = await openPage('en-US');
+    try {
+      // The device shows verification_uri and the code; the person types the address, signs in, and is sent back.
+      await page.goto(started.body.verification_uri);
+      await page.locator('input[name="username"]').fill('john.doe');
+      await page.locator('input[name="password"]').fill(PASSWORD);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/id/account/device'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await page.getByLabel('Enter the code your device shows.').fill(started.body.user_code.toLowerCase());
+      await Promise.all([page.waitForURL((u) => u.searchParams.has('user_code')), page.getByRole('button', { name: 'Continue' }).click()]);
+      await expectVisible(page, [page.getByText('Warehouse Scanner'), page.getByText(started.body.user_code), page.getByRole('button', { name: 'Allow' }), page.getByRole('button', { name: 'Deny' })]);
+      await page.screenshot({ path: join(ARTIFACTS, 'device.en.png'), fullPage: true });
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Allow' }).click()]);
+      await expectVisible(page, [page.getByText('Done. You can return to your device.')]);
+      const tokens = await ts.http().post('/id/connect/token').set('Host', `${instance.host}:${ts.port}`).type('form')
+        .send({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: started.body.device_code, client_id: tv.clientId });
+      expect(tokens.status).toBe(200);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

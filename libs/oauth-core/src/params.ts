@@ -13,6 +13,13 @@ export function missingParameters(params: RawParams, required: readonly string[]
   });
 }
 
+/** The parameters sent once as strings (repeated or structured ones left out): what can be stored or sealed. */
+export function stringParams(params: RawParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) if (typeof value === 'string') out[name] = value;
+  return out;
+}
+
 /** Takes a single string parameter; non-strings (arrays, objects) read as absent. */
 export function stringParam(params: RawParams, name: string): string | undefined {
   const v = params[name];

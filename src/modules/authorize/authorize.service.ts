@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatScope, stringParam } from '@app/oauth-core';
+import { formatScope, stringParam, stringParams } from '@app/oauth-core';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../common/crypto/clock';
 import { deriveSecret } from '../../common/crypto/derived-secret';
@@ -161,9 +161,7 @@ export class AuthorizeService {
 
   /** The request's string parameters, signed (HMAC, not encrypted) and with an expiry: base64url(JSON).mac. */
   private sealPending(raw: Record<string, unknown>): string {
-    const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') params[k] = v;
-    return seal({ params } satisfies PendingAuthorization, this.sealKey, PENDING_REQUEST_TTL_SECONDS, this.clock.epochSeconds());
+    return seal({ params: stringParams(raw) } satisfies PendingAuthorization, this.sealKey, PENDING_REQUEST_TTL_SECONDS, this.clock.epochSeconds());
   }
 
   openPending(sealed: string | undefined): PendingAuthorization | undefined {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { RawParams } from '@app/oauth-core';
+import { stringParams, type RawParams } from '@app/oauth-core';
 import { Clock } from '../../common/crypto/clock';
 import { randomToken } from '../../common/crypto/random';
 import { InvalidRequest } from '../../common/oauth/errors';
@@ -53,9 +53,7 @@ export class PushedAuthorizationService {
       throw e;
     }
     const reference = randomToken(32);
-    const stored: Record<string, string> = {};
-    for (const [name, value] of Object.entries(validated.params)) if (typeof value === 'string') stored[name] = value;
-    await this.pushed.store(tenant.id, reference, client.applicationUri, stored, new Date(this.clock.now().getTime() + PUSHED_REQUEST_LIFETIME_SECONDS * 1000));
+    await this.pushed.store(tenant.id, reference, client.applicationUri, stringParams(validated.params), new Date(this.clock.now().getTime() + PUSHED_REQUEST_LIFETIME_SECONDS * 1000));
     return { request_uri: PUSHED_REQUEST_URI_PREFIX + reference, expires_in: PUSHED_REQUEST_LIFETIME_SECONDS };
   }
 }

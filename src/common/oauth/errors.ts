@@ -1,3 +1,5 @@
+import { duplicatedParameters, type RawParams } from '@app/oauth-core';
+
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -85,3 +87,9 @@ export class SlowDown extends OAuthError { readonly error = 'slow_down'; }
 export class ExpiredToken extends OAuthError { readonly error = 'expired_token'; }
 export class TemporarilyUnavailable extends OAuthError { readonly error = 'temporarily_unavailable'; override readonly status = 503; }
 export class ServerError extends OAuthError { readonly error = 'server_error'; override readonly status = 500; }
+
+/** OAuth 2.0 forbids sending a parameter twice (RFC 6749 §3.1, §3.2): invalid_request naming them. */
+export function refuseRepeatedParameters(params: RawParams): void {
+  const repeated = duplicatedParameters(params);
+  if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+}

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { duplicatedParameters, formatScope, parseScope, stringParam, type RawParams } from '@app/oauth-core';
+import { formatScope, parseScope, stringParam, type RawParams } from '@app/oauth-core';
 import { Clock } from '../../common/crypto/clock';
 import { randomToken } from '../../common/crypto/random';
-import { InvalidRequest, ServerError, UnauthorizedClient } from '../../common/oauth/errors';
+import { refuseRepeatedParameters, ServerError, UnauthorizedClient } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { grantedScopes } from '../authorize/checks/check-scope';
 import type { SessionEntity } from '../session/session.entity';
@@ -69,8 +69,7 @@ export class DeviceAuthorizationService {
 
   /** §3.1–3.2: an authenticated application that may use the grant asks; it gets the codes to show and poll with. */
   async start(tenant: Tenant, body: RawParams, authorization: string | undefined): Promise<DeviceAuthorizationResponse> {
-    const repeated = duplicatedParameters(body);
-    if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+    refuseRepeatedParameters(body);
     const { client } = await this.clients.authenticate(tenant, body, authorization, { allowPublic: true });
     if (!client.deviceFlowAllowed) throw new UnauthorizedClient('this application may not use the device authorization grant');
     if (!client.impersonateAsInternalUserAllowed && !client.impersonateAsCommunityUserAllowed) {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { JWTPayload } from 'jose';
-import { duplicatedParameters, stringParam, type RawParams } from '@app/oauth-core';
+import { stringParam, type RawParams } from '@app/oauth-core';
 import { Clock } from '../../common/crypto/clock';
-import { InvalidRequest, InvalidToken } from '../../common/oauth/errors';
+import { InvalidRequest, InvalidToken, refuseRepeatedParameters } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { referenceTokenClaims } from '../reference-tokens/reference-token.claims';
 import { isReferenceTokenFormat } from '../reference-tokens/reference-token-secret';
@@ -48,8 +48,7 @@ export class IntrospectionService {
   ) {}
 
   async introspect(tenant: Tenant, params: RawParams, authorization: string | undefined): Promise<IntrospectionResponse> {
-    const repeated = duplicatedParameters(params);
-    if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+    refuseRepeatedParameters(params);
     const { client } = await this.clients.authenticate(tenant, params, authorization, { allowPublic: false });
     const token = stringParam(params, 'token');
     if (!token) throw new InvalidRequest('missing required parameter(s) token');

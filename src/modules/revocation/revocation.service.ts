@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { duplicatedParameters, stringParam, type RawParams } from '@app/oauth-core';
-import { InvalidRequest } from '../../common/oauth/errors';
+import { stringParam, type RawParams } from '@app/oauth-core';
+import { InvalidRequest, refuseRepeatedParameters } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { AuditService } from '../audit/audit.service';
 import { ClientAuthenticator } from '../token/client-auth';
@@ -23,8 +23,7 @@ export class RevocationService {
   ) {}
 
   async revoke(tenant: Tenant, params: RawParams, authorization: string | undefined, request?: FastifyRequest): Promise<void> {
-    const repeated = duplicatedParameters(params);
-    if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+    refuseRepeatedParameters(params);
     const { client } = await this.clients.authenticate(tenant, params, authorization, { allowPublic: true });
     const token = stringParam(params, 'token');
     if (!token) throw new InvalidRequest('missing required parameter(s) token');

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { duplicatedParameters, stringParam, type RawParams } from '@app/oauth-core';
-import { InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../../common/oauth/errors';
+import { stringParam, type RawParams } from '@app/oauth-core';
+import { InvalidRequest, refuseRepeatedParameters, UnauthorizedClient, UnsupportedGrantType } from '../../common/oauth/errors';
 import type { Tenant } from '../../common/tenant/tenant';
 import { MetricsService } from '../metrics/metrics.service';
 import { ClientAuthenticator } from './client-auth';
@@ -24,8 +24,7 @@ export class TokenService {
   }
 
   async exchange(tenant: Tenant, params: RawParams, authorization: string | undefined): Promise<TokenResponse> {
-    const repeated = duplicatedParameters(params);
-    if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+    refuseRepeatedParameters(params);
     const grantType = stringParam(params, 'grant_type');
     if (!grantType) throw new InvalidRequest('missing required parameter(s) grant_type');
     const grant = this.grants.get(grantType);

@@ -1,5 +1,4 @@
-import { duplicatedParameters } from '@app/oauth-core';
-import { InvalidRequest, RequestNotSupported, RequestUriNotSupported } from '../../../common/oauth/errors';
+import { refuseRepeatedParameters, RequestNotSupported, RequestUriNotSupported } from '../../../common/oauth/errors';
 import type { AuthorizeCheck } from '../authorize.types';
 
 /**
@@ -7,8 +6,7 @@ import type { AuthorizeCheck } from '../authorize.types';
  * is as if it were not sent (RFC 6749 §3.1), as every other parameter is.
  */
 export const checkParameters: AuthorizeCheck = (ctx) => {
-  const repeated = duplicatedParameters(ctx.params);
-  if (repeated.length) throw new InvalidRequest(`parameters must not be repeated: ${repeated.join(', ')}`);
+  refuseRepeatedParameters(ctx.params);
   if (sent(ctx.params.request)) throw new RequestNotSupported('request objects are not supported');
   if (sent(ctx.params.request_uri)) throw new RequestUriNotSupported('request_uri is not supported');
 };

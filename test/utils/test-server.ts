@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { Clock } from '../../src/common/crypto/clock';
 import { loadConfig } from '../../src/config/app-config';
 import { createServer, type Server, type ServerOptions } from '../../src/server';
 
@@ -53,4 +54,11 @@ export async function startTestServer(env: Record<string, string> = {}, options:
 /** A name unique to this run, so that files sharing one PostgreSQL never collide. */
 export function unique(prefix: string): string {
   return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+/** Moves the server's clock `seconds` ahead of real time until jest.restoreAllMocks(). */
+export function moveClock(ts: TestServer, seconds: number): void {
+  const clock = ts.server.app.get(Clock);
+  const now = clock.now.bind(clock);
+  jest.spyOn(clock, 'now').mockImplementation(() => new Date(now().getTime() + seconds * 1000));
 }

@@ -1,9 +1,8 @@
 import { generators } from 'openid-client';
-import { Clock } from '../../../src/common/crypto/clock';
 import { Browser } from '../../utils/browser';
 import { createApplication, type ApplicationFixture } from '../../utils/fixtures';
 import { rpClient } from '../../utils/oidc';
-import { startTestServer, type TestServer } from '../../utils/test-server';
+import { moveClock, startTestServer, type TestServer } from '../../utils/test-server';
 import { authorizeUrl, createPublicApplication, errorPageCode, exchangeCode, hostOf, isLoginRedirect, pkce, random, readResponse, setupInstance, type Setup } from './authorize.fixture';
 import { CALLBACK, issuerOf, signIn } from './sign-in.fixture';
 
@@ -102,9 +101,7 @@ describe('pushed authorization requests (RFC 9126)', () => {
 
   it('expires after expires_in seconds', async () => {
     const pushed = await push(request().body);
-    const clock = ts.server.app.get(Clock);
-    const now = clock.now.bind(clock);
-    jest.spyOn(clock, 'now').mockImplementation(() => new Date(now().getTime() + 91_000));
+    moveClock(ts, 91);
     const late = await new Browser(ts).get(atAuthorize({ client_id: setup.app.clientId, request_uri: pushed.body.request_uri }));
     expect([late.status, errorPageCode(late)]).toEqual([400, 'invalid_request_uri']);
   });

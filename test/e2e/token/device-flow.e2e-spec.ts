@@ -1,8 +1,7 @@
 import { decodeJwt } from 'jose';
-import { Clock } from '../../../src/common/crypto/clock';
 import { Browser, parseForm } from '../../utils/browser';
 import { auth, createApplication, createUser, type ApplicationFixture } from '../../utils/fixtures';
-import { startTestServer, type TestServer } from '../../utils/test-server';
+import { moveClock, startTestServer, type TestServer } from '../../utils/test-server';
 import { hostOf, setupInstance, tokenRequest, userinfo, type Setup } from '../sign-in/authorize.fixture';
 import { CALLBACK, issuerOf, PASSWORD } from '../sign-in/sign-in.fixture';
 
@@ -30,11 +29,7 @@ describe('device authorization grant (RFC 8628)', () => {
   };
   const poll = (deviceCode: string, app: ApplicationFixture = device) =>
     tokenRequest(ts, setup.instance, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: app.clientId, client_secret: app.clientSecret || undefined });
-  const later = (seconds: number) => {
-    const clock = ts.server.app.get(Clock);
-    const now = clock.now.bind(clock);
-    jest.spyOn(clock, 'now').mockImplementation(() => new Date(now().getTime() + seconds * 1000));
-  };
+  const later = (seconds: number) => moveClock(ts, seconds);
   /** Follows the verification URI as a person would: sign in, come back to the page, press a button. */
   const answer = async (verificationUri: string, decision: 'approve' | 'deny', options: { browser?: Browser; username?: string } = {}) => {
     const browser = options.browser ?? new Browser(ts);

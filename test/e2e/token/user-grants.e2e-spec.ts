@@ -3,10 +3,9 @@ import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { createApplication } from '../../utils/fixtures';
 import { statementsSent } from '../../utils/statements';
-import { startTestServer, type TestServer } from '../../utils/test-server';
+import { moveClock, startTestServer, type TestServer } from '../../utils/test-server';
 import { createPublicApplication, exchangeCode, obtainCode, patchUser, pkce, setupInstance, tokenRequest, userinfo, type Setup } from '../sign-in/authorize.fixture';
 import { CALLBACK } from '../sign-in/sign-in.fixture';
-import { Clock } from '../../../src/common/crypto/clock';
 import { TokenSigner } from '../../../src/modules/keys/token-signer.service';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
@@ -37,11 +36,7 @@ describe('user grants: one statement per success, and what every outcome leaves 
   const refresh = (s: Pick<Setup, 'instance' | 'app'>, token: string, extra: Record<string, string> = {}) =>
     tokenRequest(ts, s.instance, { grant_type: 'refresh_token', refresh_token: token, client_id: s.app.clientId, client_secret: s.app.clientSecret, ...extra });
   const refused = (res: { status: number; body: Record<string, unknown> }) => [res.status, res.body.error, res.body.error_description];
-  const moveClock = (seconds: number) => {
-    const clock = ts.server.app.get(Clock);
-    const now = clock.now.bind(clock);
-    jest.spyOn(clock, 'now').mockImplementation(() => new Date(now().getTime() + seconds * 1000));
-  };
+  const later = (seconds: number) => moveClock(ts, seconds);
   describe('authorization_code', () => {
     it('a success is one statement: the code consumed with the jti of its access token, and the refresh token stored from it', async () => {
       const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid profile offline_access' });
@@ -113,7 +108,7 @@ describe('user grants: one statement per success, and what every outcome leaves 
 
     it('an expired code is refused after the statement misses, and stays unused; expiry comes before the redirect_uri', async () => {
       const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid offline_access' });
-      moveClock(600);
+      later(600);
       expect(refused(await exchangeCode(ts, setup.instance, setup.app, code, { verifier }))).toEqual([400, 'invalid_grant', 'authorization code expired']);
       expect(refused(await exchangeCode(ts, setup.instance, setup.app, code, { verifier, redirectUri: CALLBACK + '/x' }))).toEqual([400, 'invalid_grant', 'authorization code expired']);
       expect(await codeRow(code)).toMatchObject({ consumed_at: null, issued_jti: null });
@@ -124,7 +119,7 @@ describe('user grants: one statement per success, and what every outcome leaves 
       const { code, verifier } = await obtainCode(ts, setup, { scope: 'openid offline_access' });
       const first = await exchangeCode(ts, setup.instance, setup.app, code, { verifier });
       expect(first.status).toBe(200);
-      moveClock(600);
+      later(600);
       expect(refused(await exchangeCode(ts, setup.instance, setup.app, code, { redirectUri: CALLBACK + '/x' }))).toEqual([400, 'invalid_grant', 'authorization code already used']);
       jest.restoreAllMocks();
       const grantId = (await codeRow(code)).grant_id;
@@ -266,7 +261,7 @@ describe('user grants: one statement per success, and what every outcome leaves 
 
     it('an expired token: used up, no successor, the family not revoked', async () => {
       const { token, grantId } = await refreshToken();
-      moveClock(30 * 24 * 3600 + 1);
+      later(30 * 24 * 3600 + 1);
       expect(refused(await refresh(setup, token))).toEqual([400, 'invalid_grant', 'refresh token expired']);
       expect(await family(grantId)).toEqual([{ token_hash: sha256(token), consumed_at: expect.any(Date), revoked_at: null }]);
     });
